@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * nfw_pkt.h - parsing of the Ethernet/IP/TCP headers the NIC looks at.
+ */
+#ifndef NFW_PKT_H
+#define NFW_PKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NFW_ETH_HLEN		14
+#define NFW_ETH_P_IP		0x0800
+#define NFW_ETH_P_IPV6		0x86dd
+#define NFW_ETH_P_8021Q		0x8100
+#define NFW_IPPROTO_TCP		6
+#define NFW_IPPROTO_UDP		17
+
+#define NFW_TCP_FIN		0x01
+#define NFW_TCP_SYN		0x02
+#define NFW_TCP_RST		0x04
+#define NFW_TCP_PSH		0x08
+#define NFW_TCP_ACK		0x10
+#define NFW_TCP_URG		0x20
+#define NFW_TCP_ECE		0x40
+#define NFW_TCP_CWR		0x80
+
+/* Where the layers of a frame start; filled by nfw_pkt_parse(). */
+struct nfw_pkt {
+	const uint8_t *frame;
+	size_t len;
+	uint16_t l3_off;	/* IP header */
+	uint16_t l4_off;	/* TCP/UDP header */
+	uint16_t l3_end;	/* end of the IP datagram (padding excluded) */
+	uint8_t proto;		/* L4 protocol */
+	bool v6;
+	bool frag;		/* an IPv4 fragment (or v6 with ext headers) */
+};
+
+/*
+ * Parse Ethernet (optionally one VLAN tag), IPv4 or IPv6 (no extension
+ * headers) up to the L4 header.  Returns 0, or -1 for a frame that is not
+ * IP or whose lengths do not hold together.
+ */
+int nfw_pkt_parse(struct nfw_pkt *pkt, const uint8_t *frame, size_t len);
+
+static inline uint16_t nfw_get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t nfw_get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+static inline void nfw_put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static inline void nfw_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = (v >> 16) & 0xff;
+	p[2] = (v >> 8) & 0xff;
+	p[3] = v & 0xff;
+}
+
+uint32_t nfw_csum_pseudo(const struct nfw_pkt *pkt, uint32_t l4_len);
+
+#endif /* NFW_PKT_H */

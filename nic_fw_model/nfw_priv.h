@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * nfw_priv.h - the firmware's private state and helpers.
+ */
+#ifndef NFW_PRIV_H
+#define NFW_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <endian.h>
+
+#include "nfw.h"
+#include "../handoff_if/chw_abi.h"
+
+/* Values shared with MMIO threads go through these. */
+#define nfw_load(p)		__atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define nfw_store(p, v)		__atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+#define nfw_or(p, v)		__atomic_fetch_or((p), (v), __ATOMIC_SEQ_CST)
+#define nfw_and(p, v)		__atomic_fetch_and((p), (v), __ATOMIC_SEQ_CST)
+#define nfw_xchg(p, v)		__atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
+/* Order DMA writes the host may observe (descriptor before status). */
+#define nfw_wmb()		__atomic_thread_fence(__ATOMIC_RELEASE)
+
+/* Pending work flags, set by MMIO writes, taken by nfw_run(). */
+#define NFW_PEND_RING(r)	(1u << (r))
+#define NFW_PEND_CTRL		(1u << 8)
+#define NFW_PEND_RESET		(1u << 9)
+#define NFW_PEND_LINK		(1u << 10)
+
+/* Descriptors read from host memory in one DMA, per ring. */
+#define NFW_DESC_BATCH		32
+
+/*
+ * A ring as the firmware sees it.  The registers the host writes live in
+ * the *_reg fields (atomics); base and size are latched at enable time so
+ * the host cannot move a live ring under the firmware.
+ */
+struct nfw_ring {
+	uint32_t base_lo_reg, base_hi_reg, size_reg;	/* host-written */
+	uint32_t tail_reg;				/* doorbell */
+	uint32_t head_reg;				/* published head */
+
+	uint64_t base;		/* latched DMA address */
+	uint32_t size;		/* latched entries, 0: ring off */
+	uint32_t head;		/* firmware's index */
+	uint32_t tail;		/* last valid doorbell */
+
+	/* descriptor cache: entries [cache_idx, cache_idx + cache_n) */
+	uint32_t cache_idx;
+	uint32_t cache_n;
+	uint8_t cache[NFW_DESC_BATCH][16];
+};
+
+struct nfw {
+	struct nfw_config cfg;
+	struct nfw_ops ops;
+	void *opaque;
+
+	/* register file: written by MMIO threads, read by the firmware */
+	uint32_t ctrl_reg;
+	uint32_t status_reg;
+	uint32_t pending;		/* NFW_PEND_* */
+	uint32_t irq_cause;		/* CHW_IRQ_* seen, W1C */
+	uint32_t irq_armed;		/* vectors allowed to fire once */
+	uint32_t irq_want;		/* vectors with news not yet signalled */
+	uint32_t irq_mask;		/* vectors the host disabled */
+	uint32_t link_up;
+	uint64_t stats[CHW_STAT_COUNT];
+
+	/* firmware-thread state */
+	bool enabled;
+	bool failed;			/* fault injected: serve nothing */
+	uint32_t irq_batch;		/* vectors to notify at end of run */
+	struct nfw_ring ring[CHW_NUM_RINGS];
+
+	uint8_t *frame;			/* TX gather buffer */
+	uint8_t *seg;			/* one TSO segment */
+};
+
+/* little-endian helpers for ABI fields */
+static inline uint16_t nfw_le16(uint16_t v) { return le16toh(v); }
+static inline uint32_t nfw_le32(uint32_t v) { return le32toh(v); }
+static inline uint64_t nfw_le64(uint64_t v) { return le64toh(v); }
+
+static inline void nfw_stat_add(struct nfw *fw, enum chw_stat idx,
+				uint64_t n)
+{
+	__atomic_fetch_add(&fw->stats[idx], n, __ATOMIC_RELAXED);
+}
+
+void nfw_log(struct nfw *fw, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* nfw_irq.c */
+void nfw_irq_notify(struct nfw *fw, unsigned int vec);
+void nfw_irq_arm(struct nfw *fw, uint32_t vecs);
+static inline void nfw_irq_batch(struct nfw *fw, unsigned int vec)
+{
+	fw->irq_batch |= 1u << vec;
+}
+void nfw_irq_flush(struct nfw *fw);
+
+/* nfw_ring.c */
+bool nfw_ring_enable(struct nfw *fw, unsigned int r);
+void nfw_ring_disable(struct nfw_ring *ring);
+void nfw_ring_doorbell(struct nfw *fw, unsigned int r);
+uint32_t nfw_ring_pending(const struct nfw_ring *ring);
+const void *nfw_ring_peek(struct nfw *fw, unsigned int r, uint32_t idx);
+uint64_t nfw_ring_entry_addr(const struct nfw_ring *ring, uint32_t idx);
+void nfw_ring_publish_head(struct nfw_ring *ring);
+void nfw_dma_error(struct nfw *fw, uint64_t addr, size_t len,
+		   const char *what);
+
+/* nfw_csum.c */
+uint32_t nfw_csum_add(uint32_t sum, const void *data, size_t len);
+uint16_t nfw_csum_fold(uint32_t sum);
+bool nfw_csum_verify_l4(const uint8_t *frame, size_t len);
+int nfw_csum_insert(uint8_t *frame, size_t len, unsigned int start,
+		    unsigned int off);
+
+/* nfw_tx.c */
+void nfw_tx_run(struct nfw *fw);
+int nfw_tso_segment(struct nfw *fw, uint8_t *frame, size_t len,
+		    unsigned int l4_off, unsigned int mss);
+
+/* nfw_rx.c: see nfw_rx_frame() in nfw.h */
+
+/* nfw_ev.c */
+uint32_t nfw_ev_space(const struct nfw *fw);
+bool nfw_ev_post(struct nfw *fw, const void *msg);
+
+/* nfw_cmd.c */
+void nfw_cmd_run(struct nfw *fw);
+
+#endif /* NFW_PRIV_H */

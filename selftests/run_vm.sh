@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Boot the guest with the handoff NIC and run test suites (or the demo, or
+# a shell) in it.  The host side: a network namespace holding the tap
+# device, QEMU, and the peer agent; the host's Linux TCP is the peer.
+#
+#   run_vm.sh --suite nic [--suite ...]   KTAP to build/results/<suite>.tap
+#   run_vm.sh --demo
+#   run_vm.sh --shell
+#
+# Needs root (namespaces, tap).  Exits non-zero if any test failed.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$REPO/build
+RESULTS=$BUILD/results
+KVER=${KVER:-$(ls /usr/src | sed -n 's/^linux-headers-\(.*-amd64\)$/\1/p' | sort -V | tail -n 1)}
+PEER_ADDR=10.77.0.1
+MAC=52:54:00:12:34:56
+mode=check
+suites=()
+timeout=${HND_VM_TIMEOUT:-3000}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--suite) suites+=("$2"); shift ;;
+	--demo) mode=demo ;;
+	--shell) mode=shell ;;
+	--timeout) timeout=$2; shift ;;
+	*) echo "usage: $0 --suite NAME... | --demo | --shell" >&2; exit 2 ;;
+	esac
+	shift
+done
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run_vm.sh: needs root for the network namespace and tap device" >&2
+	exit 4
+fi
+for f in "$BUILD/qemu-system-x86_64" "$BUILD/initramfs.cpio.gz" "/boot/vmlinuz-$KVER"; do
+	[ -e "$f" ] || { echo "run_vm.sh: missing $f (run make)" >&2; exit 1; }
+done
+
+ns=hnd-$$-$RANDOM
+work=$(mktemp -d /tmp/hnd-peer.XXXXXX)
+agent=
+cleanup() {
+	[ -n "$agent" ] && kill "$agent" 2>/dev/null
+	ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+	ip netns del "$ns" 2>/dev/null || true
+	[ -n "${KEEP_PEER_DIR:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip -n "$ns" tuntap add dev tap0 mode tap
+ip -n "$ns" addr add "$PEER_ADDR/24" dev tap0
+ip -n "$ns" link set tap0 up
+
+ip netns exec "$ns" python3 "$REPO/selftests/peer_agent.py" \
+	--listen "$PEER_ADDR:7000" --workdir "$work" \
+	--path "$BUILD/tools/host" &
+agent=$!
+
+mkdir -p "$RESULTS"
+raw=$RESULTS/ktap.raw
+rm -f "$raw"
+suite_list=$(IFS=,; echo "${suites[*]:-}")
+qemu=(
+	"$BUILD/qemu-system-x86_64" -accel tcg -m 1024 -smp 1
+	-display none -monitor none -no-reboot
+	-L /usr/share/seabios -L /usr/share/qemu
+	-kernel "/boot/vmlinuz-$KVER" -initrd "$BUILD/initramfs.cpio.gz"
+	-append "console=ttyS0 quiet panic=-1 hnd_mode=$mode hnd_suites=$suite_list"
+	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no
+	-device handoff-nic,netdev=n0,mac=$MAC
+)
+if [ "$mode" = shell ]; then
+	ip netns exec "$ns" "${qemu[@]}" -serial mon:stdio
+	exit 0
+fi
+
+console=$RESULTS/console-$mode.log
+set +e
+timeout "$timeout" ip netns exec "$ns" "${qemu[@]}" \
+	-serial stdio -serial "file:$raw" </dev/null | tee "$console"
+qemu_rc=${PIPESTATUS[0]}
+set -e
+[ "$qemu_rc" -eq 0 ] || echo "run_vm.sh: QEMU exited with $qemu_rc" >&2
+cp "$work/peer.log" "$RESULTS/peer-$mode.log" 2>/dev/null || true
+
+if [ "$mode" = demo ]; then
+	grep -q '^DEMO-EXIT 0' "$console"
+	exit
+fi
+
+# Split the KTAP streams and judge each suite.
+passed=0 failed=0 skipped=0
+for s in "${suites[@]}"; do
+	tap=$RESULTS/$s.tap
+	tr -d '\r' <"$raw" | sed -n "/^KTAP-BEGIN $s\$/,/^KTAP-END $s\$/p" |
+		sed '1d;$d' >"$tap"
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tap")
+	ok=$(grep -c '^ok ' "$tap" || true)
+	skip=$(grep -c '^ok .* # SKIP' "$tap" || true)
+	bad=$(grep -c '^not ok ' "$tap" || true)
+	if [ -z "$plan" ] || [ $((ok + bad)) -ne "$plan" ]; then
+		echo "suite $s: incomplete KTAP (plan ${plan:-none}, $((ok + bad)) results)"
+		bad=$(( ${plan:-1} - ok ))
+		[ "$bad" -gt 0 ] || bad=1
+	fi
+	grep -E '^(not )?ok ' "$tap" | sed "s/^/$s: /"
+	passed=$((passed + ok - skip)); skipped=$((skipped + skip)); failed=$((failed + bad))
+done
+echo "guest: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
