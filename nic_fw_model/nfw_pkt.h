@@ -68,6 +68,12 @@ static inline void nfw_put_be32(uint8_t *p, uint32_t v)
 	p[3] = v & 0xff;
 }
 
+/* nfw_csum.c: the Internet checksum (RFC 1071) */
+uint32_t nfw_csum_add(uint32_t sum, const void *data, size_t len);
+uint16_t nfw_csum_fold(uint32_t sum);
 uint32_t nfw_csum_pseudo(const struct nfw_pkt *pkt, uint32_t l4_len);
+bool nfw_csum_verify_l4(const uint8_t *frame, size_t len);
+int nfw_csum_insert(uint8_t *frame, size_t len, unsigned int start,
+		    unsigned int off);
 
 #endif /* NFW_PKT_H */

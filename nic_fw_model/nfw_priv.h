@@ -11,6 +11,7 @@
 #include <endian.h>
 
 #include "nfw.h"
+#include "nfw_pkt.h"
 #include "../handoff_if/chw_abi.h"
 
 /* Values shared with MMIO threads go through these. */
@@ -49,7 +50,7 @@ struct nfw_ring {
 	/* descriptor cache: entries [cache_idx, cache_idx + cache_n) */
 	uint32_t cache_idx;
 	uint32_t cache_n;
-	uint8_t cache[NFW_DESC_BATCH][16];
+	_Alignas(16) uint8_t cache[NFW_DESC_BATCH][16];
 };
 
 struct nfw {
@@ -112,12 +113,7 @@ void nfw_ring_publish_head(struct nfw_ring *ring);
 void nfw_dma_error(struct nfw *fw, uint64_t addr, size_t len,
 		   const char *what);
 
-/* nfw_csum.c */
-uint32_t nfw_csum_add(uint32_t sum, const void *data, size_t len);
-uint16_t nfw_csum_fold(uint32_t sum);
-bool nfw_csum_verify_l4(const uint8_t *frame, size_t len);
-int nfw_csum_insert(uint8_t *frame, size_t len, unsigned int start,
-		    unsigned int off);
+/* nfw_csum.c: see nfw_pkt.h */
 
 /* nfw_tx.c */
 void nfw_tx_run(struct nfw *fw);

@@ -32,9 +32,8 @@ cp "$REPO/handoff.ko" "$root/lib/modules/handoff.ko"
 cp "$BUILD"/tools/guest/* "$root/usr/bin/"
 mkdir -p "$root/selftests"
 cp "$REPO"/selftests/lib.sh "$REPO"/selftests/run_suite.sh "$root/selftests/"
-for suite in "$REPO"/selftests/*/TESTS; do
-	d=$(dirname "$suite")
-	cp -r "$d" "$root/selftests/"
+for d in "$REPO"/selftests/*/; do
+	[ "$(basename "$d")" = tools ] || cp -r "$d" "$root/selftests/"
 done
 cp "$REPO/selftests/guest_init.sh" "$root/init"
 chmod +x "$root/init" "$root"/selftests/*.sh
