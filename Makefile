@@ -39,8 +39,14 @@ initramfs: module tools
 fw-test: deps
 	$(MAKE) -C nic_fw_model/tests BUILD=$(BUILD) run
 
-check: all fw-test
-	bash selftests/run_vm.sh --suite nic
+SUITES := nic
+
+# Every suite runs even if an earlier one failed; the summary decides.
+check: all
+	@rm -rf $(BUILD)/results
+	-$(MAKE) fw-test
+	-bash selftests/run_vm.sh $(addprefix --suite ,$(SUITES))
+	@bash scripts/summary.sh $(BUILD)/results/fw_unit.tap $(addprefix $(BUILD)/results/,$(addsuffix .tap,$(SUITES)))
 
 demo: all
 	bash scripts/demo.sh
