@@ -425,9 +425,16 @@ enum chw_status {
 /*
  * What the NIC needs to carry on a connection, and gives back on restore:
  * the set of Linux's TCP_REPAIR plus a running TCP's estimators.  Sequence
- * numbers are absolute.  Sent-but-unacknowledged and unsent data stay in
- * host memory; the block ends with nr_send entries describing them in
- * stream order, starting at snd_una.
+ * numbers are absolute.
+ *
+ * Send side: sent-but-unacknowledged and unsent data stay in host memory;
+ * the block ends with nr_send entries describing [snd_una, write_seq) in
+ * stream order.  Receive side: data up to rcv_nxt is already in host
+ * memory; [copied_seq, rcv_nxt) is what the application has not read,
+ * which the NIC counts against the window.  The NIC never accepts in-order
+ * data it cannot place in a buffer the OS posted, so a restore never has
+ * received data to hand back: the OS must post buffers covering the
+ * window it advertised before handing off.
  */
 struct chw_conn_state {
 	__le16 version;		/* CHW_STATE_VERSION */
@@ -470,8 +477,12 @@ struct chw_conn_state {
 	__le32 rcv_wup;		/* rcv_nxt when it was advertised */
 	__le32 copied_seq;	/* first byte the application has not read */
 
-	/* timestamps (RFC 7323) */
-	__le32 ts_offset;	/* added to the NIC's clock in ms for TSval */
+	/*
+	 * timestamps (RFC 7323): the TSval the connection would send now
+	 * (Linux: TCP_TIMESTAMP in repair mode); each side derives its own
+	 * clock offset from it, so TSval never jumps back across a move.
+	 */
+	__le32 ts_val;
 	__le32 ts_recent;	/* peer's last TSval to echo */
 	__le32 ts_recent_age_ms;	/* how old ts_recent is */
 

@@ -33,6 +33,12 @@ struct nfw_ops {
 	int (*dma_read)(void *opaque, uint64_t addr, void *buf, size_t len);
 	int (*dma_write)(void *opaque, uint64_t addr, const void *buf,
 			 size_t len);
+	/*
+	 * Optional: true if all of [addr, addr + len) is host RAM, without
+	 * copying.  Lets the firmware refuse a bad send or receive buffer
+	 * when the OS posts it rather than when it is first used.
+	 */
+	bool (*dma_ok)(void *opaque, uint64_t addr, size_t len);
 	/* Signal MSI-X vector CHW_VEC_*.  Thread-safe. */
 	void (*raise_irq)(void *opaque, unsigned int vector);
 	/* Put one Ethernet frame (no FCS) on the wire.  The buffer is reused. */
@@ -75,8 +81,15 @@ bool nfw_rx_frame(struct nfw *fw, const void *frame, size_t len);
 /* Serve what the host asked for: control, doorbells, interrupts. */
 unsigned int nfw_run(struct nfw *fw);
 
-/* Power-on reset: stop all DMA, forget every ring. */
+/* Power-on reset: stop all DMA, forget every ring and connection. */
 void nfw_reset(struct nfw *fw);
+
+/*
+ * Timers of offloaded connections.  nfw_next_deadline_ns() says when
+ * nfw_timer() next has work (UINT64_MAX: none); calling it early is fine.
+ */
+void nfw_timer(struct nfw *fw);
+uint64_t nfw_next_deadline_ns(struct nfw *fw);
 
 /* Read a statistics counter (enum chw_stat). */
 uint64_t nfw_stat(struct nfw *fw, unsigned int idx);

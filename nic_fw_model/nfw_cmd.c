@@ -4,10 +4,11 @@
  *
  * Commands are consumed in order.  NOP, HANDOFF and RESTORE always answer
  * with CHW_EV_DONE; the others answer only when they fail.  A command is
- * taken only when the event ring has room for its answer, so the firmware
- * waits for the host rather than lose an event.
+ * taken only when the event ring has room for its answer and for the news
+ * it may release (NFW_EV_RESERVE), so the firmware waits for the host
+ * rather than lose an event.  Connection commands: nfw_conn_cmd.c.
  */
-#include "nfw_priv.h"
+#include "nfw_tcp.h"
 
 static const char *nfw_cmd_name(uint8_t op)
 {
@@ -24,8 +25,8 @@ static const char *nfw_cmd_name(uint8_t op)
 	return "unknown";
 }
 
-static void nfw_cmd_done(struct nfw *fw, uint32_t idx, uint8_t op,
-			 uint8_t status, uint32_t cid, uint32_t val)
+void nfw_cmd_done(struct nfw *fw, uint32_t idx, uint8_t op, uint8_t status,
+		  uint32_t cid, uint32_t val)
 {
 	struct chw_ev_done ev = {
 		.op = CHW_EV_DONE,
@@ -45,34 +46,25 @@ static void nfw_cmd_done(struct nfw *fw, uint32_t idx, uint8_t op,
 	nfw_ev_post(fw, &ev);
 }
 
-/*
- * Execute one command.  Connection commands name a connection id; until
- * the firmware holds connections every id is unknown, and a handoff finds
- * no slot.
- */
 static void nfw_cmd_exec(struct nfw *fw, uint32_t idx,
 			 const struct chw_msg *m)
 {
-	uint32_t cid = nfw_le32(m->cid);
-
 	switch (m->op) {
 	case CHW_OP_NOP:
-		nfw_cmd_done(fw, idx, m->op, CHW_ST_OK, CHW_CID_NONE, cid);
+		nfw_cmd_done(fw, idx, m->op, CHW_ST_OK, CHW_CID_NONE,
+			     le32toh(m->cid));
 		break;
 	case CHW_OP_HANDOFF:
-		nfw_cmd_done(fw, idx, m->op, CHW_ST_NO_CONN, CHW_CID_NONE,
-			     cid);
-		break;
 	case CHW_OP_RESTORE:
 	case CHW_OP_SEND:
 	case CHW_OP_RECVD:
 	case CHW_OP_CTRL:
 	case CHW_OP_FORWARD:
 	case CHW_OP_POST:
-		nfw_cmd_done(fw, idx, m->op, CHW_ST_BAD_CID, cid, 0);
+		nfw_conn_cmd(fw, idx, m);
 		break;
 	default:
-		nfw_cmd_done(fw, idx, m->op, CHW_ST_BAD_OP, cid, 0);
+		nfw_cmd_done(fw, idx, m->op, CHW_ST_BAD_OP, le32toh(m->cid), 0);
 		break;
 	}
 }
@@ -82,7 +74,8 @@ void nfw_cmd_run(struct nfw *fw)
 	struct nfw_ring *ring = &fw->ring[CHW_RING_CMD];
 	bool took = false;
 
-	while (ring->size && nfw_ring_pending(ring) && nfw_ev_space(fw)) {
+	while (ring->size && nfw_ring_pending(ring) &&
+	       nfw_ev_space(fw) >= NFW_EV_RESERVE) {
 		const struct chw_msg *m = nfw_ring_peek(fw, CHW_RING_CMD,
 							ring->head);
 		struct chw_msg cmd;

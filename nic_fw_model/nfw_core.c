@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "nfw_priv.h"
+#include "nfw_tcp.h"
 
 void nfw_log(struct nfw *fw, const char *fmt, ...)
 {
@@ -38,7 +38,9 @@ struct nfw *nfw_create(const struct nfw_config *cfg,
 	fw->opaque = opaque;
 	fw->frame = malloc(CHW_TX_MAX_FRAME);
 	fw->seg = malloc(CHW_TX_MAX_FRAME);
-	if (!fw->frame || !fw->seg) {
+	if (!fw->frame || !fw->seg || !cfg->max_conns ||
+	    cfg->max_conns >= (1u << CHW_CID_SLOT_BITS) ||
+	    nfw_conn_init(fw)) {
 		nfw_destroy(fw);
 		return NULL;
 	}
@@ -51,6 +53,7 @@ void nfw_destroy(struct nfw *fw)
 {
 	if (!fw)
 		return;
+	nfw_conn_fini(fw);
 	free(fw->frame);
 	free(fw->seg);
 	free(fw);
@@ -219,6 +222,7 @@ void nfw_reset(struct nfw *fw)
 
 	fw->enabled = false;
 	fw->failed = false;
+	nfw_conn_reset_all(fw);
 	for (r = 0; r < CHW_NUM_RINGS; r++) {
 		struct nfw_ring *ring = &fw->ring[r];
 
@@ -262,6 +266,8 @@ static void nfw_disable(struct nfw *fw)
 {
 	unsigned int r;
 
+	/* without rings the connections cannot be served or restored */
+	nfw_conn_reset_all(fw);
 	for (r = 0; r < CHW_NUM_RINGS; r++)
 		nfw_ring_disable(&fw->ring[r]);
 	fw->enabled = false;
@@ -308,10 +314,31 @@ unsigned int nfw_run(struct nfw *fw)
 		if (pend & NFW_PEND_RING(CHW_RING_RX))
 			ret |= NFW_RUN_RX_READY;
 		nfw_tx_run(fw);
+		nfw_conn_flush_events(fw);
 		nfw_cmd_run(fw);
+		nfw_conn_flush_events(fw);
 	}
 	nfw_irq_flush(fw);
 	if (nfw_load(&fw->pending))
 		ret |= NFW_RUN_AGAIN;
 	return ret;
+}
+
+void nfw_timer(struct nfw *fw)
+{
+	if (!fw->enabled || fw->failed)
+		return;
+	nfw_tcp_timers(fw, nfw_now_ms(fw));
+	nfw_conn_flush_events(fw);
+	nfw_irq_flush(fw);
+}
+
+uint64_t nfw_next_deadline_ns(struct nfw *fw)
+{
+	uint64_t ms;
+
+	if (!fw->enabled || fw->failed)
+		return UINT64_MAX;
+	ms = nfw_tcp_next_deadline(fw);
+	return ms == UINT64_MAX ? ms : ms * 1000000;
 }

@@ -77,6 +77,20 @@ struct nfw {
 
 	uint8_t *frame;			/* TX gather buffer */
 	uint8_t *seg;			/* one TSO segment */
+
+	/* offloaded connections: nfw_conn.c */
+	struct nfw_conn *conns;		/* cfg.max_conns slots */
+	uint16_t *gen;			/* per slot, survives free */
+	uint32_t *free_slot;		/* stack of free slots */
+	uint32_t nfree;
+	struct nfw_conn **hash;		/* 4-tuple buckets */
+	uint32_t hash_mask;
+	uint64_t mem_total, mem_used;	/* the NIC memory budget */
+	struct nfw_conn *ev_list;	/* connections with news */
+	struct nfw_conn **ev_tail;
+	bool res_dirty;			/* resources changed: tell the OS */
+	uint64_t now_ms;		/* clock at the start of this run */
+	uint8_t *pkt;			/* scratch for one TCP segment */
 };
 
 /* little-endian helpers for ABI fields */
@@ -128,5 +142,8 @@ bool nfw_ev_post(struct nfw *fw, const void *msg);
 
 /* nfw_cmd.c */
 void nfw_cmd_run(struct nfw *fw);
+void nfw_cmd_done(struct nfw *fw, uint32_t idx, uint8_t op, uint8_t status,
+		  uint32_t cid, uint32_t val);
+#define NFW_EV_RESERVE	8	/* event slots a command may need */
 
 #endif /* NFW_PRIV_H */

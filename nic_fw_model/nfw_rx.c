@@ -3,7 +3,7 @@
  * nfw_rx.c - the host stack's receive path: place a frame from the wire in
  * the next RX buffer the host posted, with its checksum verified.
  */
-#include "nfw_priv.h"
+#include "nfw_tcp.h"
 
 /* Write back length and flags, then the status byte the host polls. */
 static int nfw_rx_complete(struct nfw *fw, uint32_t idx, uint16_t pkt_len,
@@ -33,6 +33,11 @@ bool nfw_rx_frame(struct nfw *fw, const void *frame, size_t len)
 	if (!fw->enabled || fw->failed || !ring->size ||
 	    !nfw_load(&fw->link_up))
 		return true;	/* a stopped NIC drops what arrives */
+
+	/* the lookup layer: offloaded connections' segments go to TCP */
+	fw->now_ms = nfw_now_ms(fw);
+	if (nfw_tcp_rx(fw, frame, len))
+		return true;
 
 	while (nfw_ring_pending(ring)) {
 		const struct chw_rx_desc *d = nfw_ring_peek(fw, CHW_RING_RX,

@@ -227,7 +227,9 @@ static void test_ev_ring_full_waits(void)
 		host_post_cmd(&h, &nop);
 	}
 	host_run(&h);
-	CHECK(host_rd(&h, CHW_REG_RING(CHW_RING_CMD) + CHW_RING_HEAD) == 16);
+	/* it stops taking commands before their answers could overrun */
+	i = host_rd(&h, CHW_REG_RING(CHW_RING_CMD) + CHW_RING_HEAD);
+	CHECK(i > 0 && i <= 16);
 	while (got < 40) {
 		if (!host_next_event(&h, &ev)) {
 			host_run(&h);
@@ -249,7 +251,7 @@ static void test_bad_commands(void)
 		{ 0xff, CHW_ST_BAD_OP }, { CHW_OP_SEND, CHW_ST_BAD_CID },
 		{ CHW_OP_RECVD, CHW_ST_BAD_CID }, { CHW_OP_CTRL, CHW_ST_BAD_CID },
 		{ CHW_OP_RESTORE, CHW_ST_BAD_CID },
-		{ CHW_OP_FORWARD, CHW_ST_BAD_CID }, { CHW_OP_POST, CHW_ST_BAD_CID },
+		{ CHW_OP_FORWARD, CHW_ST_BAD_LEN }, { CHW_OP_POST, CHW_ST_BAD_CID },
 		{ CHW_OP_NOP, CHW_ST_OK },
 	};
 	struct fw_host h;

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * nfw_conn_cmd.c - the OS's commands for offloaded connections: the
+ * paper's ch_nic_handoff, restore, send, recvd, ctrl, forward and post.
+ *
+ * Each handler validates every field first and answers a bad one with an
+ * error event, leaving the connection (and every other) as it was.
+ */
+#include <stdlib.h>
+
+#include "nfw_tcp.h"
+
+/* A window update is worth a segment when the edge moves this far. */
+static bool nfw_window_opens(const struct nfw_conn *c)
+{
+	uint32_t right = c->rcv_nxt + nfw_tcp_rcv_space(c);
+	uint32_t step = 2u * c->mss < c->rcvbuf / 2 ? 2u * c->mss :
+			c->rcvbuf / 2;
+
+	return SEQ_GT(right, c->rcv_adv) && right - c->rcv_adv >= step;
+}
+
+static int nfw_cmd_handoff(struct nfw *fw, const struct chw_cmd_handoff *m,
+			   uint32_t *cid)
+{
+	struct nfw_conn *c;
+	int st = nfw_tcp_import(fw, le64toh(m->state_addr),
+				le16toh(m->state_len), &c);
+
+	if (st)
+		return st;
+	*cid = c->cid;
+	nfw_tcp_output(fw, c);
+	return CHW_ST_OK;
+}
+
+static int nfw_cmd_restore(struct nfw *fw, struct nfw_conn *c,
+			   const struct chw_cmd_restore *m, uint32_t *written)
+{
+	int st;
+
+	/* everything the OS has not heard yet comes before the state */
+	if (!nfw_conn_flush_one(fw, c))
+		return CHW_ST_NOT_READY;
+	st = nfw_tcp_export(fw, c, le64toh(m->buf_addr), le16toh(m->buf_len),
+			    written);
+	if (st)
+		return st;
+	nfw_conn_free(fw, c);
+	return CHW_ST_OK;
+}
+
+static int nfw_pairs_grow(struct nfw *fw, struct nfw_conn *c)
+{
+	uint32_t cap = c->pair_cap * 2, i;
+	struct nfw_send_pair *p;
+
+	if (!nfw_mem_charge(fw, c, c->pair_cap * sizeof(*p)))
+		return CHW_ST_NO_MEM;
+	p = malloc(cap * sizeof(*p));
+	if (!p) {
+		nfw_mem_uncharge(fw, c, c->pair_cap * sizeof(*p));
+		return CHW_ST_NO_MEM;
+	}
+	for (i = 0; i < c->pair_count; i++)
+		p[i] = c->pairs[(c->pair_head + i) & (c->pair_cap - 1)];
+	free(c->pairs);
+	c->pairs = p;
+	c->pair_head = 0;
+	c->pair_cap = cap;
+	fw->res_dirty = true;
+	return CHW_ST_OK;
+}
+
+static int nfw_cmd_send(struct nfw *fw, struct nfw_conn *c,
+			const struct chw_cmd_send *m)
+{
+	uint64_t addr = le64toh(m->addr);
+	uint32_t len = le16toh(m->len);
+	int st;
+
+	if (!len)
+		return CHW_ST_BAD_LEN;
+	if (c->flags & NFW_CF_FIN_QUEUED)
+		return CHW_ST_NOT_READY;	/* no data after FIN */
+	if (fw->ops.dma_ok && !fw->ops.dma_ok(fw->opaque, addr, len)) {
+		nfw_dma_error(fw, addr, len, "send");
+		return CHW_ST_DMA;
+	}
+	if (c->pair_count == c->pair_cap) {
+		st = nfw_pairs_grow(fw, c);
+		if (st)
+			return st;
+	}
+	c->pairs[(c->pair_head + c->pair_count) & (c->pair_cap - 1)] =
+		(struct nfw_send_pair){ .addr = addr, .len = len };
+	c->pair_count++;
+	c->write_seq += len;
+	nfw_tcp_output(fw, c);
+	return CHW_ST_OK;
+}
+
+static int nfw_cmd_recvd(struct nfw *fw, struct nfw_conn *c,
+			 const struct chw_cmd_recvd *m)
+{
+	uint64_t len = le64toh(m->len);
+	uint32_t unread = c->rcv_nxt - c->copied_seq;
+
+	if (c->flags & NFW_CF_FIN_RCVD)
+		unread--;		/* the FIN is no byte to read */
+	if (len > unread)
+		return CHW_ST_BAD_LEN;
+	c->copied_seq += (uint32_t)len;
+	if (nfw_window_opens(c)) {
+		c->flags |= NFW_CF_ACK_NOW;
+		nfw_tcp_output(fw, c);
+	}
+	return CHW_ST_OK;
+}
+
+static int nfw_cmd_post(struct nfw *fw, struct nfw_conn *c,
+			const struct chw_cmd_post *m)
+{
+	uint64_t addr = le64toh(m->addr);
+	uint32_t len = le16toh(m->len);
+	struct nfw_rbuf *b;
+
+	if (!len)
+		return CHW_ST_BAD_LEN;
+	if (c->rbuf_count == NFW_RBUFS)
+		return CHW_ST_NO_MEM;
+	if (fw->ops.dma_ok && !fw->ops.dma_ok(fw->opaque, addr, len)) {
+		nfw_dma_error(fw, addr, len, "post");
+		return CHW_ST_DMA;
+	}
+	b = &c->rbuf[(c->rbuf_head + c->rbuf_count) % NFW_RBUFS];
+	b->addr = addr;
+	b->len = len;
+	b->used = 0;
+	c->rbuf_count++;
+	if (nfw_window_opens(c)) {
+		c->flags |= NFW_CF_ACK_NOW;
+		nfw_tcp_output(fw, c);
+	}
+	return CHW_ST_OK;
+}
+
+static int nfw_cmd_ctrl(struct nfw *fw, struct nfw_conn *c,
+			const struct chw_cmd_ctrl *m)
+{
+	uint64_t v = le64toh(m->value);
+
+	switch (le16toh(m->code)) {
+	case CHW_CC_CLOSE:
+		c->flags |= NFW_CF_OS_CLOSED;
+		/* fall through */
+	case CHW_CC_SHUT_WR:
+		c->flags |= NFW_CF_FIN_QUEUED;
+		break;
+	case CHW_CC_ABORT:
+		nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_RST | NFW_TCP_ACK);
+		nfw_conn_close(fw, c, 0);
+		return CHW_ST_OK;
+	case CHW_CC_NODELAY:
+		if (v)
+			c->flags |= NFW_CF_NODELAY;
+		else
+			c->flags &= ~NFW_CF_NODELAY;
+		break;
+	case CHW_CC_KEEPALIVE:
+		c->keepidle_ms = v > 86400 * 7 ? 86400u * 7000 : v * 1000;
+		c->t_keep = v ? fw->now_ms + c->keepidle_ms : 0;
+		c->keep_probes = 0;
+		return CHW_ST_OK;
+	case CHW_CC_SNDBUF:
+		return CHW_ST_OK;	/* the OS's buffer: nothing to do */
+	case CHW_CC_RCVBUF:
+		if (v < 4096 || v > (1u << 30))
+			return CHW_ST_BAD_LEN;
+		c->rcvbuf = (uint32_t)v;
+		break;
+	default:
+		return CHW_ST_BAD_CODE;
+	}
+	nfw_tcp_output(fw, c);
+	return CHW_ST_OK;
+}
+
+/* ch_nic_forward: a frame the OS received for us; take it as from the wire. */
+static int nfw_cmd_forward(struct nfw *fw, const struct chw_cmd_forward *m)
+{
+	uint64_t addr = le64toh(m->addr);
+	uint32_t len = le16toh(m->len);
+
+	if (len < NFW_ETH_HLEN)
+		return CHW_ST_BAD_LEN;
+	if (fw->ops.dma_read(fw->opaque, addr, fw->frame, len)) {
+		nfw_dma_error(fw, addr, len, "forward");
+		return CHW_ST_DMA;
+	}
+	return nfw_tcp_rx(fw, fw->frame, len) ? CHW_ST_OK : CHW_ST_BAD_CID;
+}
+
+void nfw_conn_cmd(struct nfw *fw, uint32_t idx, const struct chw_msg *m)
+{
+	uint32_t cid = le32toh(m->cid), val = 0;
+	struct nfw_conn *c = NULL;
+	int st;
+
+	fw->now_ms = nfw_now_ms(fw);
+	switch (m->op) {
+	case CHW_OP_HANDOFF:
+		st = nfw_cmd_handoff(fw, (const void *)m, &val);
+		/* the answer carries the new id and echoes the cookie */
+		nfw_cmd_done(fw, idx, m->op, st, st ? CHW_CID_NONE : val, cid);
+		return;
+	case CHW_OP_FORWARD:
+		st = nfw_cmd_forward(fw, (const void *)m);
+		break;
+	default:
+		c = nfw_conn_by_cid(fw, cid);
+		if (!c) {
+			st = CHW_ST_BAD_CID;
+			break;
+		}
+		switch (m->op) {
+		case CHW_OP_RESTORE:
+			st = nfw_cmd_restore(fw, c, (const void *)m, &val);
+			break;
+		case CHW_OP_SEND:
+			st = nfw_cmd_send(fw, c, (const void *)m);
+			break;
+		case CHW_OP_RECVD:
+			st = nfw_cmd_recvd(fw, c, (const void *)m);
+			break;
+		case CHW_OP_CTRL:
+			st = nfw_cmd_ctrl(fw, c, (const void *)m);
+			break;
+		case CHW_OP_POST:
+			st = nfw_cmd_post(fw, c, (const void *)m);
+			break;
+		default:
+			st = CHW_ST_BAD_OP;
+			break;
+		}
+	}
+	if (st || m->op == CHW_OP_RESTORE)
+		nfw_cmd_done(fw, idx, m->op, st, cid, val);
+}

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * nfw_tcp.h - the firmware's TCP for handed-off connections.
+ *
+ * The OS does every handshake; the firmware takes connections from
+ * ESTABLISHED on (or any later state) and gives them back intact.  The
+ * split follows FreeBSD: input (nfw_tcp_input.c), output
+ * (nfw_tcp_output.c), timers (nfw_tcp_timer.c), plus the connection table
+ * (nfw_conn.c), state import/export (nfw_tcp_state.c) and the commands
+ * that drive it (nfw_conn_cmd.c).
+ *
+ * Data never lives on the NIC longer than it must: the send queue is a
+ * list of (host address, length) pairs fetched by DMA when a segment is
+ * (re)transmitted; in-order received data is written at once into buffers
+ * the OS posted.  Only out-of-order segments are held in NIC memory.
+ */
+#ifndef NFW_TCP_H
+#define NFW_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nfw_priv.h"
+
+/* Sequence space arithmetic (RFC 9293 section 3.4), as in FreeBSD. */
+#define SEQ_LT(a, b)	((int32_t)((a) - (b)) < 0)
+#define SEQ_LEQ(a, b)	((int32_t)((a) - (b)) <= 0)
+#define SEQ_GT(a, b)	((int32_t)((a) - (b)) > 0)
+#define SEQ_GEQ(a, b)	((int32_t)((a) - (b)) >= 0)
+#define SEQ_MIN(a, b)	(SEQ_LT(a, b) ? (a) : (b))
+#define SEQ_MAX(a, b)	(SEQ_GT(a, b) ? (a) : (b))
+
+/* Linux's TCP state numbering, which the state block also uses. */
+enum nfw_tcp_state {
+	NFW_TCPS_ESTABLISHED	= 1,
+	NFW_TCPS_FIN_WAIT1	= 4,
+	NFW_TCPS_FIN_WAIT2	= 5,
+	NFW_TCPS_TIME_WAIT	= 6,
+	NFW_TCPS_CLOSED		= 7,
+	NFW_TCPS_CLOSE_WAIT	= 8,
+	NFW_TCPS_LAST_ACK	= 9,
+	NFW_TCPS_CLOSING	= 11,
+};
+
+/* Protocol constants, Linux's where Linux and the RFCs allow a choice. */
+#define NFW_RTO_MIN_MS		200
+#define NFW_RTO_MAX_MS		120000
+#define NFW_RTO_INIT_MS		1000
+#define NFW_DELACK_MS		40
+#define NFW_PERSIST_MIN_MS	200
+#define NFW_TIME_WAIT_MS	60000
+#define NFW_MAX_RETRIES		15	/* RTOs before giving up */
+#define NFW_KEEP_PROBES		9
+#define NFW_KEEP_INTVL_MS	75000
+#define NFW_MAX_SACK_OUT	3	/* blocks we send beside timestamps */
+#define NFW_PAWS_IDLE_MS	(24ULL * 24 * 3600 * 1000)	/* RFC 7323 */
+#define NFW_OOO_MAX_SEGS	256	/* held out-of-order segments */
+
+/* Connection flags. */
+#define NFW_CF_SACK		(1u << 0)	/* SACK permitted both ways */
+#define NFW_CF_TS		(1u << 1)	/* timestamps in use */
+#define NFW_CF_NODELAY		(1u << 2)	/* no Nagle */
+#define NFW_CF_FIN_QUEUED	(1u << 3)	/* send FIN after write_seq */
+#define NFW_CF_FIN_SENT		(1u << 4)	/* FIN is at write_seq */
+#define NFW_CF_FIN_RCVD		(1u << 5)	/* peer's FIN consumed */
+#define NFW_CF_ACK_NOW		(1u << 6)	/* send an ACK this round */
+#define NFW_CF_OS_CLOSED	(1u << 7)	/* the application is gone */
+#define NFW_CF_RECOVERY		(1u << 8)	/* NewReno fast recovery */
+#define NFW_CF_RTT_TIMING	(1u << 9)	/* rtt_seq is being timed */
+
+/* Pending news for the OS, flushed to the event ring in this order. */
+#define NFW_EV_RECV		(1u << 0)
+#define NFW_EV_ACK		(1u << 1)
+#define NFW_EV_PEER_FIN		(1u << 2)
+#define NFW_EV_RESET		(1u << 3)
+#define NFW_EV_TIMEDOUT		(1u << 4)
+#define NFW_EV_FREED		(1u << 5)
+
+/* A piece of the send queue in host memory. */
+struct nfw_send_pair {
+	uint64_t addr;
+	uint32_t len;
+};
+
+/* A receive buffer the OS posted. */
+struct nfw_rbuf {
+	uint64_t addr;
+	uint32_t len;
+	uint32_t used;			/* bytes the NIC wrote */
+};
+#define NFW_RBUFS		16	/* posted buffers per connection */
+
+/* An out-of-order segment held until the hole before it fills. */
+struct nfw_ooo {
+	struct nfw_ooo *next;		/* in sequence order */
+	uint32_t seq;
+	uint32_t len;
+	uint8_t data[];
+};
+
+/*
+ * The control block.  Hot fields first (what every segment touches), then
+ * the timers, then what only handoff, restore and the OS's commands use.
+ */
+struct nfw_conn {
+	/* -- send sequence space -- */
+	uint32_t snd_una;		/* oldest unacknowledged */
+	uint32_t snd_nxt;		/* next to send */
+	uint32_t snd_max;		/* highest sent + 1 */
+	uint32_t write_seq;		/* end of the host's send queue */
+	uint32_t snd_wnd;		/* peer's window, bytes */
+	uint32_t snd_wl1;		/* seq of last window update */
+	uint32_t snd_wl2;		/* ack of last window update */
+	uint32_t max_window;		/* largest window the peer offered */
+	uint32_t cwnd;			/* congestion window, bytes */
+	uint32_t ssthresh;		/* slow start threshold, bytes */
+	uint32_t recover;		/* NewReno: snd_max at loss */
+	uint16_t mss;			/* payload per segment, TS included */
+	uint8_t snd_wscale;		/* shift of the peer's windows */
+	uint8_t rcv_wscale;		/* shift of ours */
+	uint8_t dupacks;
+	uint8_t state;			/* enum nfw_tcp_state */
+	uint16_t flags;			/* NFW_CF_* */
+
+	/* -- receive sequence space -- */
+	uint32_t rcv_nxt;		/* next expected */
+	uint32_t rcv_adv;		/* right edge we advertised */
+	uint32_t copied_seq;		/* the application read up to here */
+	uint32_t rcvbuf;		/* the OS's receive buffer size */
+	uint32_t segs_unacked;		/* full segments since our last ACK */
+
+	/* -- timestamps (RFC 7323) -- */
+	uint32_t ts_offset;		/* TSval = now_ms + ts_offset */
+	uint32_t ts_recent;		/* peer's TSval to echo */
+	uint64_t ts_recent_ms;		/* when ts_recent was taken */
+
+	/* -- round trip (RFC 6298) -- */
+	uint32_t srtt_us;		/* 0: no sample yet */
+	uint32_t rttvar_us;
+	uint32_t rto_ms;
+	uint32_t rtt_seq;		/* timed segment without timestamps */
+	uint64_t rtt_start_ms;
+	uint8_t backoff;		/* RTOs in a row */
+	uint8_t keep_probes;		/* keepalives unanswered */
+
+	/* -- timers: absolute ms of the firmware clock, 0 off -- */
+	uint64_t t_rexmt;
+	uint64_t t_delack;
+	uint64_t t_persist;
+	uint64_t t_keep;
+	uint64_t t_2msl;
+	uint32_t keepidle_ms;		/* 0: keepalive off */
+	uint32_t persist_ms;		/* current persist interval */
+
+	/* -- news for the OS -- */
+	uint32_t ev_pending;		/* NFW_EV_* */
+	uint32_t acked_unreported;	/* bytes for the next CHW_EV_ACK */
+	uint64_t recv_addr;		/* placed data not yet reported */
+	uint32_t recv_len;
+	uint8_t recv_flags;
+	struct nfw_conn *ev_next;	/* on fw->conn_ev_list */
+	bool on_ev_list;
+
+	/* -- send queue: a ring of pairs from snd_una on -- */
+	struct nfw_send_pair *pairs;
+	uint32_t pair_head;		/* ring index of the pair at snd_una */
+	uint32_t pair_count;
+	uint32_t pair_cap;		/* power of two */
+	uint32_t pair_off;		/* bytes of pairs[head] already acked */
+
+	/* -- receive buffers and reassembly -- */
+	struct nfw_rbuf rbuf[NFW_RBUFS];
+	uint32_t rbuf_head;		/* the buffer being filled */
+	uint32_t rbuf_count;
+	struct nfw_ooo *ooo;
+	uint32_t ooo_segs;
+	uint32_t ooo_bytes;
+
+	/* -- identity and route -- */
+	uint32_t cid;			/* slot | generation << slot bits */
+	struct nfw_conn *hnext;		/* 4-tuple hash chain */
+	uint8_t v6;
+	uint8_t tos;
+	uint8_t ttl;
+	uint16_t ip_id;
+	uint16_t mtu;
+	uint16_t lport, pport;		/* host order */
+	uint8_t laddr[16], paddr[16];
+	uint8_t lmac[6], pmac[6];
+
+	/* -- accounting -- */
+	uint32_t mem;			/* NIC memory charged */
+	uint64_t last_rx_ms;		/* for idle choice and keepalive */
+	uint64_t bytes_sent, bytes_rcvd;
+	uint32_t rexmits;
+};
+
+/* nfw_conn.c: the table, memory, and news for the OS */
+int nfw_conn_init(struct nfw *fw);
+void nfw_conn_fini(struct nfw *fw);
+void nfw_conn_reset_all(struct nfw *fw);
+struct nfw_conn *nfw_conn_alloc(struct nfw *fw, int *status);
+void nfw_conn_free(struct nfw *fw, struct nfw_conn *c);
+struct nfw_conn *nfw_conn_by_cid(struct nfw *fw, uint32_t cid);
+struct nfw_conn *nfw_conn_lookup(struct nfw *fw, bool v6,
+				 const uint8_t *laddr, const uint8_t *paddr,
+				 uint16_t lport, uint16_t pport);
+void nfw_conn_hash(struct nfw *fw, struct nfw_conn *c);
+bool nfw_mem_charge(struct nfw *fw, struct nfw_conn *c, uint32_t bytes);
+void nfw_mem_uncharge(struct nfw *fw, struct nfw_conn *c, uint32_t bytes);
+void nfw_conn_news(struct nfw *fw, struct nfw_conn *c, uint32_t ev);
+void nfw_conn_flush_events(struct nfw *fw);
+bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c);
+void nfw_resource_changed(struct nfw *fw);
+uint64_t nfw_now_ms(struct nfw *fw);
+void nfw_conn_close(struct nfw *fw, struct nfw_conn *c, uint32_t why);
+
+/* nfw_tcp_input.c */
+bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len);
+void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c, const uint8_t *frame,
+		   size_t len);
+
+/* nfw_tcp_output.c */
+void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c);
+void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
+		      uint8_t tcp_flags);
+void nfw_tcp_rexmit_una(struct nfw *fw, struct nfw_conn *c);
+uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c);
+void nfw_tcp_drop_acked(struct nfw *fw, struct nfw_conn *c, uint32_t acked);
+
+/* nfw_tcp_timer.c */
+void nfw_tcp_timers(struct nfw *fw, uint64_t now);
+void nfw_tcp_rto_update(struct nfw_conn *c, uint32_t rtt_us);
+void nfw_tcp_arm_rexmt(struct nfw *fw, struct nfw_conn *c);
+uint64_t nfw_tcp_next_deadline(struct nfw *fw);
+
+/* nfw_tcp_state.c */
+int nfw_tcp_import(struct nfw *fw, uint64_t addr, uint32_t len,
+		   struct nfw_conn **out);
+int nfw_tcp_export(struct nfw *fw, struct nfw_conn *c, uint64_t addr,
+		   uint32_t len, uint32_t *written);
+
+/* nfw_conn_cmd.c */
+void nfw_conn_cmd(struct nfw *fw, uint32_t idx, const struct chw_msg *m);
+
+#endif /* NFW_TCP_H */

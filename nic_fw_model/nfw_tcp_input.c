@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * nfw_tcp_input.c - a segment from the wire for an offloaded connection:
+ * validate, then process in RFC 9293's order for synchronized states
+ * (3.10.7.4): timestamps and PAWS, sequence acceptability, RST, SYN, ACK
+ * (congestion control, RTT, send window), data, FIN.
+ */
+#include <stdlib.h>
+
+#include "nfw_tcp.h"
+
+#define NFW_TCPOPT_EOL		0
+#define NFW_TCPOPT_NOP		1
+#define NFW_TCPOPT_SACK		5
+#define NFW_TCPOPT_TS		8
+#define NFW_CWND_MAX		(16u << 20)
+
+/* A parsed TCP segment. */
+struct nfw_seg {
+	uint32_t seq, ack, len, wnd;
+	uint8_t flags;
+	const uint8_t *data;
+	bool has_ts;
+	uint32_t tsval, tsecr;
+};
+
+static int nfw_seg_parse(struct nfw_seg *s, const struct nfw_pkt *pkt)
+{
+	const uint8_t *th = pkt->frame + pkt->l4_off, *o, *end;
+	unsigned int thl;
+
+	if (pkt->l4_off + 20u > pkt->l3_end)
+		return -1;
+	thl = (th[12] >> 4) * 4;
+	if (thl < 20 || pkt->l4_off + thl > pkt->l3_end)
+		return -1;
+	s->seq = nfw_get_be32(th + 4);
+	s->ack = nfw_get_be32(th + 8);
+	s->flags = th[13];
+	s->wnd = nfw_get_be16(th + 14);
+	s->data = th + thl;
+	s->len = pkt->l3_end - pkt->l4_off - thl;
+	s->has_ts = false;
+	for (o = th + 20, end = th + thl; o < end;) {
+		if (*o == NFW_TCPOPT_EOL)
+			break;
+		if (*o == NFW_TCPOPT_NOP) {
+			o++;
+			continue;
+		}
+		if (o + 2 > end || o[1] < 2 || o + o[1] > end)
+			return -1;	/* an option running past the header */
+		if (o[0] == NFW_TCPOPT_TS && o[1] == 10) {
+			s->has_ts = true;
+			s->tsval = nfw_get_be32(o + 2);
+			s->tsecr = nfw_get_be32(o + 6);
+		}
+		o += o[1];
+	}
+	return 0;
+}
+
+/* Report placed bytes now: the next ones go elsewhere. */
+static bool nfw_recv_flush(struct nfw *fw, struct nfw_conn *c)
+{
+	if (!c->recv_len)
+		return true;
+	return nfw_conn_flush_one(fw, c);
+}
+
+/*
+ * Write in-order data into the buffers the OS posted.  Returns the bytes
+ * placed: fewer than len when the posts run out (or the event ring is
+ * full); the rest is not acknowledged and the peer will send it again.
+ */
+static uint32_t nfw_tcp_place(struct nfw *fw, struct nfw_conn *c,
+			      const uint8_t *data, uint32_t len)
+{
+	uint32_t placed = 0;
+
+	while (len && c->rbuf_count) {
+		struct nfw_rbuf *b = &c->rbuf[c->rbuf_head];
+		uint64_t at = b->addr + b->used;
+		uint32_t n = b->len - b->used < len ? b->len - b->used : len;
+
+		if (c->recv_len && c->recv_addr + c->recv_len != at &&
+		    !nfw_recv_flush(fw, c))
+			break;
+		if (fw->ops.dma_write(fw->opaque, at, data, n)) {
+			nfw_dma_error(fw, at, n, "tcp receive");
+			n = b->len - b->used;	/* give the buffer up */
+		} else {
+			if (!c->recv_len)
+				c->recv_addr = at;
+			c->recv_len += n;
+			placed += n;
+			data += n;
+			len -= n;
+		}
+		b->used += n;
+		nfw_conn_news(fw, c, NFW_EV_RECV);
+		if (b->used == b->len) {
+			c->recv_flags |= CHW_RECV_BUF_DONE;
+			c->rbuf_head = (c->rbuf_head + 1) % NFW_RBUFS;
+			c->rbuf_count--;
+			if (!nfw_recv_flush(fw, c))
+				break;
+		}
+	}
+	c->rcv_nxt += placed;
+	c->bytes_rcvd += placed;
+	return placed;
+}
+
+/* Hold an out-of-order segment, in sequence order, within the budget. */
+static void nfw_ooo_insert(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
+			   const uint8_t *data, uint32_t len)
+{
+	struct nfw_ooo **p, *o;
+
+	for (p = &c->ooo; *p && SEQ_LT((*p)->seq, seq); p = &(*p)->next)
+		;
+	/* already held whole: nothing new */
+	for (o = c->ooo; o; o = o->next)
+		if (SEQ_LEQ(o->seq, seq) &&
+		    SEQ_GEQ(o->seq + o->len, seq + len))
+			return;
+	if (c->ooo_segs >= NFW_OOO_MAX_SEGS ||
+	    !nfw_mem_charge(fw, c, sizeof(*o) + len))
+		return;		/* the peer will retransmit */
+	o = malloc(sizeof(*o) + len);
+	if (!o) {
+		nfw_mem_uncharge(fw, c, sizeof(*o) + len);
+		return;
+	}
+	o->seq = seq;
+	o->len = len;
+	memcpy(o->data, data, len);
+	o->next = *p;
+	*p = o;
+	c->ooo_segs++;
+	c->ooo_bytes += len;
+}
+
+/* Move held segments that the new rcv_nxt reaches into host buffers. */
+static void nfw_ooo_drain(struct nfw *fw, struct nfw_conn *c)
+{
+	struct nfw_ooo *o;
+
+	while ((o = c->ooo) && SEQ_LEQ(o->seq, c->rcv_nxt)) {
+		if (SEQ_GT(o->seq + o->len, c->rcv_nxt)) {
+			uint32_t skip = c->rcv_nxt - o->seq;
+			uint32_t want = o->len - skip;
+
+			if (nfw_tcp_place(fw, c, o->data + skip, want) < want)
+				return;
+		}
+		c->ooo = o->next;
+		c->ooo_segs--;
+		c->ooo_bytes -= o->len;
+		nfw_mem_uncharge(fw, c, sizeof(*o) + o->len);
+		free(o);
+	}
+}
+
+static void nfw_enter_time_wait(struct nfw *fw, struct nfw_conn *c)
+{
+	c->state = NFW_TCPS_TIME_WAIT;
+	c->t_rexmt = c->t_persist = c->t_keep = c->t_delack = 0;
+	c->t_2msl = fw->now_ms + NFW_TIME_WAIT_MS;
+}
+
+/* RFC 5961: answer a suspicious RST or SYN with an ACK, nothing more. */
+static void nfw_challenge_ack(struct nfw *fw, struct nfw_conn *c)
+{
+	nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
+}
+
+/* RFC 9293 3.10.7.4, first check: does the segment overlap the window? */
+static bool nfw_seg_acceptable(const struct nfw_conn *c,
+			       const struct nfw_seg *s, uint32_t seglen)
+{
+	uint32_t wnd = SEQ_GT(c->rcv_adv, c->rcv_nxt) ?
+		       c->rcv_adv - c->rcv_nxt : 0;
+
+	if (!seglen)
+		return wnd ? SEQ_GEQ(s->seq, c->rcv_nxt) &&
+			     SEQ_LT(s->seq, c->rcv_nxt + wnd) :
+			     s->seq == c->rcv_nxt;
+	if (!wnd)
+		return false;
+	return (SEQ_GEQ(s->seq, c->rcv_nxt) &&
+		SEQ_LT(s->seq, c->rcv_nxt + wnd)) ||
+	       (SEQ_GEQ(s->seq + seglen - 1, c->rcv_nxt) &&
+		SEQ_LT(s->seq + seglen - 1, c->rcv_nxt + wnd));
+}
+
+/* An RTT sample from the echoed timestamp, or from the timed segment. */
+static void nfw_tcp_rtt_sample(struct nfw *fw, struct nfw_conn *c,
+			       const struct nfw_seg *s)
+{
+	if (s->has_ts && s->tsecr && (c->flags & NFW_CF_TS)) {
+		uint32_t rtt = (uint32_t)fw->now_ms + c->ts_offset - s->tsecr;
+
+		if (rtt < 60000)
+			nfw_tcp_rto_update(c, rtt * 1000 + 500);
+		c->backoff = 0;
+	} else if ((c->flags & NFW_CF_RTT_TIMING) &&
+		   SEQ_GT(s->ack, c->rtt_seq)) {
+		c->flags &= ~NFW_CF_RTT_TIMING;
+		nfw_tcp_rto_update(c, (fw->now_ms - c->rtt_start_ms) * 1000 +
+				      500);
+		c->backoff = 0;
+	}
+}
+
+/* New data acknowledged: RFC 5681 growth, RFC 6582 recovery. */
+static void nfw_tcp_cc_ack(struct nfw *fw, struct nfw_conn *c,
+			   uint32_t acked)
+{
+	if (c->flags & NFW_CF_RECOVERY) {
+		if (SEQ_GEQ(c->snd_una, c->recover)) {
+			/* full ACK: deflate to the threshold */
+			uint32_t flight = c->snd_max - c->snd_una;
+
+			c->cwnd = flight + c->mss < c->ssthresh ?
+				  flight + c->mss : c->ssthresh;
+			c->flags &= ~NFW_CF_RECOVERY;
+		} else {
+			/* partial ACK: the next hole, deflate by what left */
+			nfw_tcp_rexmit_una(fw, c);
+			c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+			c->cwnd += c->mss;
+			nfw_tcp_arm_rexmt(fw, c);
+		}
+		return;
+	}
+	if (c->cwnd < c->ssthresh)
+		c->cwnd += acked < 2u * c->mss ? acked : 2u * c->mss;
+	else
+		c->cwnd += (uint32_t)c->mss * c->mss / c->cwnd ?: 1;
+	if (c->cwnd > NFW_CWND_MAX)
+		c->cwnd = NFW_CWND_MAX;
+}
+
+/* Three duplicate ACKs: fast retransmit and recovery (RFC 6582). */
+static void nfw_tcp_dupack(struct nfw *fw, struct nfw_conn *c)
+{
+	uint32_t flight = c->snd_max - c->snd_una;
+
+	if (c->flags & NFW_CF_RECOVERY) {
+		c->cwnd += c->mss;
+		return;
+	}
+	if (++c->dupacks != 3)
+		return;		/* limited transmit sends in output */
+	/* RFC 6582 3.2: not for losses from before a timeout's recovery */
+	if (SEQ_LT(c->snd_una, c->recover))
+		return;
+	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
+	c->recover = c->snd_max;
+	c->cwnd = c->ssthresh + 3u * c->mss;
+	c->flags |= NFW_CF_RECOVERY;
+	c->flags &= ~NFW_CF_RTT_TIMING;
+	nfw_tcp_rexmit_una(fw, c);
+	nfw_tcp_arm_rexmt(fw, c);
+}
+
+/* Returns false if the connection is gone. */
+static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
+			const struct nfw_seg *s)
+{
+	uint32_t wnd = s->wnd << c->snd_wscale;
+
+	if (SEQ_GT(s->ack, c->snd_max)) {
+		c->flags |= NFW_CF_ACK_NOW;	/* acks what we never sent */
+		return true;
+	}
+	if (SEQ_LT(s->ack, c->snd_una - c->max_window)) {
+		nfw_challenge_ack(fw, c);	/* RFC 5961 section 5 */
+		return true;
+	}
+
+	if (SEQ_LEQ(s->ack, c->snd_una)) {
+		if (s->ack == c->snd_una && !s->len &&
+		    !(s->flags & NFW_TCP_FIN) && wnd == c->snd_wnd &&
+		    c->snd_una != c->snd_max)
+			nfw_tcp_dupack(fw, c);
+		else if (s->ack != c->snd_una || s->len)
+			c->dupacks = 0;
+	} else {
+		uint32_t end = SEQ_MIN(s->ack, c->write_seq);
+		uint32_t data = SEQ_GT(end, c->snd_una) ? end - c->snd_una : 0;
+		uint32_t acked = s->ack - c->snd_una;
+
+		nfw_tcp_rtt_sample(fw, c, s);
+		nfw_tcp_drop_acked(fw, c, data);
+		c->snd_una = s->ack;
+		if (SEQ_LT(c->snd_nxt, c->snd_una))
+			c->snd_nxt = c->snd_una;
+		if (data) {
+			c->acked_unreported += data;
+			nfw_conn_news(fw, c, NFW_EV_ACK);
+		}
+		nfw_tcp_cc_ack(fw, c, acked);
+		if (!(c->flags & NFW_CF_RECOVERY))
+			c->dupacks = 0;
+		if (c->snd_una == c->snd_max)
+			c->t_rexmt = 0;
+		else if (!(c->flags & NFW_CF_RECOVERY))
+			nfw_tcp_arm_rexmt(fw, c);
+	}
+
+	/* send window update (RFC 9293 3.10.7.4, fifth check) */
+	if (SEQ_LT(c->snd_wl1, s->seq) ||
+	    (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack))) {
+		c->snd_wnd = wnd;
+		c->snd_wl1 = s->seq;
+		c->snd_wl2 = s->ack;
+		if (wnd > c->max_window)
+			c->max_window = wnd;
+		if (wnd) {
+			c->t_persist = 0;
+			c->persist_ms = 0;
+		}
+	}
+
+	/* our FIN acknowledged */
+	if ((c->flags & NFW_CF_FIN_SENT) &&
+	    SEQ_GEQ(c->snd_una, c->write_seq + 1)) {
+		switch (c->state) {
+		case NFW_TCPS_FIN_WAIT1:
+			c->state = NFW_TCPS_FIN_WAIT2;
+			break;
+		case NFW_TCPS_CLOSING:
+			nfw_enter_time_wait(fw, c);
+			break;
+		case NFW_TCPS_LAST_ACK:
+			nfw_conn_close(fw, c, 0);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void nfw_tcp_data(struct nfw *fw, struct nfw_conn *c,
+			 const struct nfw_seg *s)
+{
+	uint32_t seq = s->seq, len = s->len;
+	const uint8_t *data = s->data;
+
+	/* trim what we have already and what lies past the window */
+	if (SEQ_LT(seq, c->rcv_nxt)) {
+		uint32_t dup = c->rcv_nxt - seq;
+
+		dup = dup < len ? dup : len;
+		seq += dup;
+		data += dup;
+		len -= dup;
+		c->flags |= NFW_CF_ACK_NOW;
+	}
+	if (SEQ_GT(seq + len, c->rcv_adv))
+		len = SEQ_GT(c->rcv_adv, seq) ? c->rcv_adv - seq : 0;
+	if (!len)
+		return;
+
+	if (seq != c->rcv_nxt) {
+		nfw_ooo_insert(fw, c, seq, data, len);
+		c->flags |= NFW_CF_ACK_NOW;	/* a dupack, with SACK */
+		return;
+	}
+	nfw_tcp_place(fw, c, data, len);
+	if (c->ooo) {
+		nfw_ooo_drain(fw, c);
+		c->flags |= NFW_CF_ACK_NOW;	/* a hole filled */
+	}
+	if (s->flags & NFW_TCP_PSH)
+		c->recv_flags |= CHW_RECV_PSH;
+	/* RFC 1122/5681: ACK at least every second full segment */
+	if (len >= c->mss)
+		c->segs_unacked++;
+	if (c->segs_unacked >= 2)
+		c->flags |= NFW_CF_ACK_NOW;
+	else if (!c->t_delack)
+		c->t_delack = fw->now_ms + NFW_DELACK_MS;
+}
+
+static void nfw_tcp_fin(struct nfw *fw, struct nfw_conn *c)
+{
+	c->flags |= NFW_CF_ACK_NOW;
+	if (c->flags & NFW_CF_FIN_RCVD)
+		return;		/* a retransmitted FIN: ACK it again */
+	c->flags |= NFW_CF_FIN_RCVD;
+	c->rcv_nxt++;
+	nfw_conn_news(fw, c, NFW_EV_PEER_FIN);
+	switch (c->state) {
+	case NFW_TCPS_ESTABLISHED:
+		c->state = NFW_TCPS_CLOSE_WAIT;
+		break;
+	case NFW_TCPS_FIN_WAIT1:
+		c->state = NFW_TCPS_CLOSING;	/* simultaneous close */
+		break;
+	case NFW_TCPS_FIN_WAIT2:
+		nfw_enter_time_wait(fw, c);
+		break;
+	}
+}
+
+static void nfw_tcp_time_wait(struct nfw *fw, struct nfw_conn *c,
+			      const struct nfw_seg *s)
+{
+	if (s->flags & NFW_TCP_RST)
+		return;		/* RFC 1337: TIME_WAIT ignores RST */
+	if (s->flags & NFW_TCP_FIN)
+		c->t_2msl = fw->now_ms + NFW_TIME_WAIT_MS;
+	nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
+}
+
+void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c, const uint8_t *frame,
+		   size_t flen)
+{
+	struct nfw_pkt pkt;
+	struct nfw_seg s;
+	uint32_t seglen;
+
+	if (nfw_pkt_parse(&pkt, frame, flen) < 0 || nfw_seg_parse(&s, &pkt)) {
+		nfw_stat_add(fw, CHW_STAT_RX_DROPS, 1);
+		return;
+	}
+	c->last_rx_ms = fw->now_ms;
+	c->keep_probes = 0;
+	if (c->keepidle_ms)
+		c->t_keep = fw->now_ms + c->keepidle_ms;
+	if (c->state == NFW_TCPS_TIME_WAIT) {
+		nfw_tcp_time_wait(fw, c, &s);
+		return;
+	}
+	seglen = s.len + ((s.flags & NFW_TCP_FIN) ? 1 : 0);
+
+	/* PAWS (RFC 7323 5.3) */
+	if ((c->flags & NFW_CF_TS) && s.has_ts && !(s.flags & NFW_TCP_RST) &&
+	    c->ts_recent_ms && SEQ_LT(s.tsval, c->ts_recent) &&
+	    fw->now_ms - c->ts_recent_ms < NFW_PAWS_IDLE_MS) {
+		nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
+		return;
+	}
+	if (!nfw_seg_acceptable(c, &s, seglen)) {
+		if (!(s.flags & NFW_TCP_RST))
+			nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
+		return;
+	}
+	if (s.flags & NFW_TCP_RST) {
+		/* RFC 5961 section 3: only an exact RST resets */
+		if (s.seq == c->rcv_nxt)
+			nfw_conn_close(fw, c, NFW_EV_RESET);
+		else
+			nfw_challenge_ack(fw, c);
+		return;
+	}
+	if (s.flags & NFW_TCP_SYN) {
+		nfw_challenge_ack(fw, c);	/* RFC 5961 section 4 */
+		return;
+	}
+	if (!(s.flags & NFW_TCP_ACK))
+		return;
+
+	/* timestamps to echo (RFC 7323 4.3) */
+	if (s.has_ts && (c->flags & NFW_CF_TS) &&
+	    SEQ_LEQ(s.seq, c->rcv_nxt)) {
+		c->ts_recent = s.tsval;
+		c->ts_recent_ms = fw->now_ms ? fw->now_ms : 1;
+	}
+	if (!nfw_tcp_ack(fw, c, &s))
+		return;
+
+	switch (c->state) {
+	case NFW_TCPS_ESTABLISHED:
+	case NFW_TCPS_FIN_WAIT1:
+	case NFW_TCPS_FIN_WAIT2:
+		if (s.len && (c->flags & NFW_CF_OS_CLOSED)) {
+			/* nobody will read it: reset, as Linux does */
+			nfw_tcp_send_ctl(fw, c, c->snd_nxt,
+					 NFW_TCP_RST | NFW_TCP_ACK);
+			nfw_conn_close(fw, c, 0);
+			return;
+		}
+		nfw_tcp_data(fw, c, &s);
+		break;
+	default:
+		break;		/* the peer already sent FIN */
+	}
+	if ((s.flags & NFW_TCP_FIN) && s.seq + s.len == c->rcv_nxt)
+		nfw_tcp_fin(fw, c);
+	else if ((s.flags & NFW_TCP_FIN) && (c->flags & NFW_CF_FIN_RCVD))
+		c->flags |= NFW_CF_ACK_NOW;
+	nfw_tcp_output(fw, c);
+}
+
+/*
+ * A frame from the wire: if it belongs to an offloaded connection, run it
+ * through TCP and return true; otherwise return false (the host's).
+ */
+bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len)
+{
+	struct nfw_pkt pkt;
+	const uint8_t *ip, *th;
+	struct nfw_conn *c;
+
+	if (fw->nfree == fw->cfg.max_conns)
+		return false;		/* nothing offloaded */
+	if (nfw_pkt_parse(&pkt, frame, len) < 0 || pkt.frag ||
+	    pkt.proto != NFW_IPPROTO_TCP || pkt.l4_off + 20u > pkt.l3_end)
+		return false;
+	ip = frame + pkt.l3_off;
+	th = frame + pkt.l4_off;
+	c = nfw_conn_lookup(fw, pkt.v6, pkt.v6 ? ip + 24 : ip + 16,
+			    pkt.v6 ? ip + 8 : ip + 12, nfw_get_be16(th + 2),
+			    nfw_get_be16(th));
+	if (!c)
+		return false;
+	if (!nfw_csum_verify_l4(frame, len)) {
+		nfw_stat_add(fw, CHW_STAT_RX_DROPS, 1);
+		return true;		/* ours, but damaged */
+	}
+	nfw_stat_add(fw, CHW_STAT_RX_FRAMES, 1);
+	nfw_stat_add(fw, CHW_STAT_RX_BYTES, len);
+	nfw_tcp_input(fw, c, frame, len);
+	return true;
+}

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * nfw_tcp_output.c - decide what to send and send it.
+ *
+ * nfw_tcp_output() is the one place that sends new data, retransmits after
+ * a timeout (snd_nxt pulled back to snd_una), sends FIN and sends the ACKs
+ * that input asked for.  Segments are built whole here: Ethernet, IP, TCP
+ * with timestamps and SACK blocks, and the payload fetched by DMA from the
+ * host's send queue at the moment of transmission.
+ */
+#include "nfw_tcp.h"
+
+#define NFW_TCPOPT_NOP		1
+#define NFW_TCPOPT_SACK		5
+#define NFW_TCPOPT_TS		8
+
+/* Bytes of receive window the OS can take now: buffer room and posts. */
+uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c)
+{
+	uint32_t unread = c->rcv_nxt - c->copied_seq;
+	uint32_t space = c->rcvbuf > unread ? c->rcvbuf - unread : 0;
+	uint32_t posted = 0, i;
+
+	for (i = 0; i < c->rbuf_count; i++) {
+		const struct nfw_rbuf *b = &c->rbuf[(c->rbuf_head + i) %
+						    NFW_RBUFS];
+
+		posted += b->len - b->used;
+	}
+	return space < posted ? space : posted;
+}
+
+/*
+ * The window field for the next segment.  The right edge never moves left
+ * (RFC 9293 3.8.6.2.2: do not shrink), and moves right only by a useful
+ * amount (RFC 1122 receiver SWS avoidance).
+ */
+static uint16_t nfw_tcp_window(struct nfw_conn *c)
+{
+	uint32_t space = nfw_tcp_rcv_space(c);
+	uint32_t right = c->rcv_nxt + space;
+	uint32_t step = c->mss < c->rcvbuf / 2 ? c->mss : c->rcvbuf / 2;
+	uint32_t win, field;
+
+	if (SEQ_LT(right, c->rcv_adv) ||
+	    (SEQ_GT(right, c->rcv_adv) && right - c->rcv_adv < step &&
+	     SEQ_GT(c->rcv_adv, c->rcv_nxt)))
+		right = c->rcv_adv;
+	win = SEQ_GT(right, c->rcv_nxt) ? right - c->rcv_nxt : 0;
+	field = win >> c->rcv_wscale;
+	/* rounding down must not pull the edge back either */
+	if ((field << c->rcv_wscale) < win && SEQ_LEQ(right, c->rcv_adv))
+		field++;
+	if (field > 0xffff)
+		field = 0xffff;
+	win = field << c->rcv_wscale;
+	if (SEQ_GT(c->rcv_nxt + win, c->rcv_adv))
+		c->rcv_adv = c->rcv_nxt + win;
+	return field;
+}
+
+/* Copy [off, off + len) of the send queue (off from snd_una) by DMA. */
+static int nfw_send_fetch(struct nfw *fw, struct nfw_conn *c, uint32_t off,
+			  uint8_t *buf, uint32_t len)
+{
+	uint32_t i, pos = off + c->pair_off;
+
+	for (i = 0; i < c->pair_count && len; i++) {
+		const struct nfw_send_pair *p =
+			&c->pairs[(c->pair_head + i) & (c->pair_cap - 1)];
+		uint32_t n;
+
+		if (pos >= p->len) {
+			pos -= p->len;
+			continue;
+		}
+		n = p->len - pos < len ? p->len - pos : len;
+		if (fw->ops.dma_read(fw->opaque, p->addr + pos, buf, n)) {
+			nfw_dma_error(fw, p->addr + pos, n, "tcp send");
+			return -1;
+		}
+		buf += n;
+		len -= n;
+		pos = 0;
+	}
+	return len ? -1 : 0;
+}
+
+/* Drop acked bytes from the front of the send queue. */
+void nfw_tcp_drop_acked(struct nfw *fw, struct nfw_conn *c, uint32_t acked)
+{
+	while (acked && c->pair_count) {
+		struct nfw_send_pair *p = &c->pairs[c->pair_head];
+		uint32_t left = p->len - c->pair_off;
+
+		if (acked < left) {
+			c->pair_off += acked;
+			return;
+		}
+		acked -= left;
+		c->pair_off = 0;
+		c->pair_head = (c->pair_head + 1) & (c->pair_cap - 1);
+		c->pair_count--;
+	}
+}
+
+/* SACK blocks the next segment carries: held segments, merged. */
+static unsigned int nfw_sack_blocks(const struct nfw_conn *c)
+{
+	const struct nfw_ooo *o = c->ooo;
+	unsigned int n = 0;
+
+	if (!(c->flags & NFW_CF_SACK))
+		return 0;
+	while (o && n < NFW_MAX_SACK_OUT) {
+		uint32_t r = o->seq + o->len;
+
+		for (o = o->next; o && SEQ_LEQ(o->seq, r); o = o->next)
+			r = SEQ_MAX(r, o->seq + o->len);
+		n++;
+	}
+	return n;
+}
+
+/* Payload per segment now: SACK blocks take room, as in Linux. */
+static uint32_t nfw_tcp_mss_now(const struct nfw_conn *c)
+{
+	unsigned int n = nfw_sack_blocks(c);
+
+	return c->mss - (n ? 4 + 8 * n : 0);
+}
+
+static uint8_t *nfw_put_tcp_opts(struct nfw *fw, struct nfw_conn *c,
+				 uint8_t *p, unsigned int *nsack)
+{
+	const struct nfw_ooo *o;
+	unsigned int n = 0;
+
+	if (c->flags & NFW_CF_TS) {
+		*p++ = NFW_TCPOPT_NOP;
+		*p++ = NFW_TCPOPT_NOP;
+		*p++ = NFW_TCPOPT_TS;
+		*p++ = 10;
+		nfw_put_be32(p, (uint32_t)fw->now_ms + c->ts_offset);
+		nfw_put_be32(p + 4, c->ts_recent);
+		p += 8;
+	}
+	if ((c->flags & NFW_CF_SACK) && c->ooo) {
+		uint8_t *hdr = p;
+
+		p += 4;
+		/* merge adjacent held segments into blocks */
+		for (o = c->ooo; o && n < NFW_MAX_SACK_OUT; n++) {
+			uint32_t l = o->seq, r = o->seq + o->len;
+
+			for (o = o->next; o && SEQ_LEQ(o->seq, r); o = o->next)
+				r = SEQ_MAX(r, o->seq + o->len);
+			nfw_put_be32(p, l);
+			nfw_put_be32(p + 4, r);
+			p += 8;
+		}
+		hdr[0] = NFW_TCPOPT_NOP;
+		hdr[1] = NFW_TCPOPT_NOP;
+		hdr[2] = NFW_TCPOPT_SACK;
+		hdr[3] = 2 + 8 * n;
+	}
+	*nsack = n;
+	return p;
+}
+
+/*
+ * Build and send one segment: seq, tcp_flags, and len payload bytes from
+ * the send queue at seq (len at most nfw_tcp_mss_now()).  Returns 0, or
+ * -1 if the payload could not be fetched (a host buffer that went bad).
+ */
+static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
+			uint32_t len, uint8_t tcp_flags)
+{
+	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th, *opt_end;
+	unsigned int ip_hl = c->v6 ? 40 : 20, thl, nsack;
+	uint32_t sum, l4_len;
+
+	memcpy(f, c->pmac, 6);
+	memcpy(f + 6, c->lmac, 6);
+	nfw_put_be16(f + 12, c->v6 ? NFW_ETH_P_IPV6 : NFW_ETH_P_IP);
+	th = ip + ip_hl;
+	opt_end = nfw_put_tcp_opts(fw, c, th + 20, &nsack);
+	thl = opt_end - th;
+	if (len && nfw_send_fetch(fw, c, seq - c->snd_una, th + thl, len))
+		return -1;
+
+	nfw_put_be16(th, c->lport);
+	nfw_put_be16(th + 2, c->pport);
+	nfw_put_be32(th + 4, seq);
+	nfw_put_be32(th + 8, c->rcv_nxt);
+	th[12] = (thl / 4) << 4;
+	th[13] = tcp_flags;
+	nfw_put_be16(th + 14, (tcp_flags & NFW_TCP_RST) ? 0 : nfw_tcp_window(c));
+	nfw_put_be16(th + 16, 0);
+	nfw_put_be16(th + 18, 0);
+	l4_len = thl + len;
+
+	if (c->v6) {
+		ip[0] = 0x60 | c->tos >> 4;
+		ip[1] = (uint8_t)(c->tos << 4);
+		ip[2] = ip[3] = 0;
+		nfw_put_be16(ip + 4, l4_len);
+		ip[6] = NFW_IPPROTO_TCP;
+		ip[7] = c->ttl;
+		memcpy(ip + 8, c->laddr, 16);
+		memcpy(ip + 24, c->paddr, 16);
+		sum = nfw_csum_add(0, ip + 8, 32);
+	} else {
+		ip[0] = 0x45;
+		ip[1] = c->tos;
+		nfw_put_be16(ip + 2, 20 + l4_len);
+		nfw_put_be16(ip + 4, c->ip_id++);
+		nfw_put_be16(ip + 6, 0x4000);	/* DF: PMTU discovery */
+		ip[8] = c->ttl;
+		ip[9] = NFW_IPPROTO_TCP;
+		nfw_put_be16(ip + 10, 0);
+		memcpy(ip + 12, c->laddr, 4);
+		memcpy(ip + 16, c->paddr, 4);
+		nfw_put_be16(ip + 10, ~nfw_csum_fold(nfw_csum_add(0, ip, 20)));
+		sum = nfw_csum_add(0, ip + 12, 8);
+	}
+	sum += NFW_IPPROTO_TCP + l4_len;
+	sum = nfw_csum_add(sum, th, l4_len);
+	nfw_put_be16(th + 16, ~nfw_csum_fold(sum));
+
+	fw->ops.tx_frame(fw->opaque, f, NFW_ETH_HLEN + ip_hl + l4_len);
+	nfw_stat_add(fw, CHW_STAT_TX_FRAMES, 1);
+	nfw_stat_add(fw, CHW_STAT_TX_BYTES, NFW_ETH_HLEN + ip_hl + l4_len);
+
+	if (!(tcp_flags & NFW_TCP_RST)) {
+		/* every segment carries our latest ACK */
+		c->flags &= ~NFW_CF_ACK_NOW;
+		c->t_delack = 0;
+		c->segs_unacked = 0;
+	}
+	return 0;
+}
+
+/* A segment with no data: an ACK, a keepalive, a probe, a reset. */
+void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
+		      uint8_t tcp_flags)
+{
+	nfw_tcp_xmit(fw, c, seq, 0, tcp_flags);
+}
+
+/* A host buffer of the send queue failed: the stream cannot go on. */
+static void nfw_tcp_send_broken(struct nfw *fw, struct nfw_conn *c)
+{
+	nfw_log(fw, "conn 0x%x: send buffer unreadable, resetting", c->cid);
+	nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_RST | NFW_TCP_ACK);
+	nfw_conn_close(fw, c, NFW_EV_RESET);
+}
+
+void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
+{
+	for (;;) {
+		uint32_t off = c->snd_nxt - c->snd_una;
+		uint32_t avail = SEQ_GT(c->write_seq, c->snd_nxt) ?
+				 c->write_seq - c->snd_nxt : 0;
+		uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+		uint32_t mss = nfw_tcp_mss_now(c);
+		uint32_t len, seq = c->snd_nxt;
+		bool fin, send;
+		uint8_t tf = NFW_TCP_ACK;
+
+		if (c->state == NFW_TCPS_CLOSED || c->state == NFW_TCPS_TIME_WAIT)
+			return;
+		/* limited transmit (RFC 3042): a segment per early dupack */
+		if (c->dupacks && c->dupacks < 3 &&
+		    !(c->flags & NFW_CF_RECOVERY))
+			wnd = c->snd_wnd < c->cwnd + c->dupacks * c->mss ?
+			      c->snd_wnd : c->cwnd + c->dupacks * c->mss;
+		len = wnd > off ? wnd - off : 0;
+		if (len > avail)
+			len = avail;
+		if (len > mss)
+			len = mss;
+		fin = (c->flags & NFW_CF_FIN_QUEUED) &&
+		      SEQ_LEQ(c->snd_nxt, c->write_seq) &&
+		      c->snd_nxt + len == c->write_seq;
+
+		if (len == mss)
+			send = true;
+		else if (len && len == avail &&
+			 (off == 0 || (c->flags & NFW_CF_NODELAY) || fin))
+			send = true;	/* Nagle: one small segment in flight */
+		else if (len && len >= c->max_window / 2)
+			send = true;
+		else if (fin && len == avail)
+			send = true;
+		else
+			send = false;
+
+		if (!send) {
+			if (c->flags & NFW_CF_ACK_NOW)
+				nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
+			break;
+		}
+		if (fin)
+			tf |= NFW_TCP_FIN;
+		if (len && len == avail)
+			tf |= NFW_TCP_PSH;
+		if (nfw_tcp_xmit(fw, c, seq, len, tf)) {
+			nfw_tcp_send_broken(fw, c);
+			return;
+		}
+		if (len && !(c->flags & (NFW_CF_TS | NFW_CF_RTT_TIMING)) &&
+		    SEQ_GEQ(seq, c->snd_max)) {
+			c->flags |= NFW_CF_RTT_TIMING;
+			c->rtt_seq = seq;
+			c->rtt_start_ms = fw->now_ms;
+		}
+		if (SEQ_LT(seq, c->snd_max) && len)
+			c->rexmits++;
+		c->snd_nxt += len + (fin ? 1 : 0);
+		if (SEQ_GT(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+		c->bytes_sent += len;
+		if (fin && !(c->flags & NFW_CF_FIN_SENT)) {
+			c->flags |= NFW_CF_FIN_SENT;
+			if (c->state == NFW_TCPS_ESTABLISHED)
+				c->state = NFW_TCPS_FIN_WAIT1;
+			else if (c->state == NFW_TCPS_CLOSE_WAIT)
+				c->state = NFW_TCPS_LAST_ACK;
+		}
+		if (!c->t_rexmt)
+			nfw_tcp_arm_rexmt(fw, c);
+		c->t_persist = 0;
+	}
+
+	/* a zero window with data waiting: probe it (RFC 9293 3.8.6.1) */
+	if (c->snd_wnd == 0 && SEQ_GT(c->write_seq, c->snd_una) &&
+	    c->snd_nxt == c->snd_una && !c->t_rexmt && !c->t_persist) {
+		if (!c->persist_ms)
+			c->persist_ms = c->rto_ms > NFW_PERSIST_MIN_MS ?
+					c->rto_ms : NFW_PERSIST_MIN_MS;
+		c->t_persist = fw->now_ms + c->persist_ms;
+	}
+}
+
+/* Retransmit the first unacknowledged segment (fast retransmit). */
+void nfw_tcp_rexmit_una(struct nfw *fw, struct nfw_conn *c)
+{
+	uint32_t avail = c->write_seq - c->snd_una;
+	uint32_t mss = nfw_tcp_mss_now(c);
+	uint32_t len = avail < mss ? avail : mss;
+	uint8_t tf = NFW_TCP_ACK;
+
+	if ((c->flags & NFW_CF_FIN_SENT) && len == avail)
+		tf |= NFW_TCP_FIN;
+	if (!len && !(tf & NFW_TCP_FIN))
+		return;
+	if (nfw_tcp_xmit(fw, c, c->snd_una, len, tf)) {
+		nfw_tcp_send_broken(fw, c);
+		return;
+	}
+	c->rexmits++;
+	c->flags &= ~NFW_CF_RTT_TIMING;		/* Karn */
+}

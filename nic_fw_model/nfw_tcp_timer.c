@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * nfw_tcp_timer.c - one handler per timer: retransmission (RFC 6298, with
+ * backoff and Karn's rule), delayed ACK (RFC 1122), persist (zero window
+ * probes), keepalive, and TIME_WAIT.
+ *
+ * Timers are absolute times of the firmware's millisecond clock kept in
+ * the control block; nfw_timer() scans the table, which at the NIC's few
+ * thousand connections costs less than a timer wheel's bookkeeping.
+ */
+#include "nfw_tcp.h"
+
+static uint32_t nfw_rto_backed_off(const struct nfw_conn *c)
+{
+	uint64_t rto = (uint64_t)c->rto_ms << c->backoff;
+
+	return rto > NFW_RTO_MAX_MS ? NFW_RTO_MAX_MS : (uint32_t)rto;
+}
+
+void nfw_tcp_arm_rexmt(struct nfw *fw, struct nfw_conn *c)
+{
+	c->t_rexmt = fw->now_ms + nfw_rto_backed_off(c);
+}
+
+/* Fold one RTT sample into srtt and rttvar; RTO from them (RFC 6298). */
+void nfw_tcp_rto_update(struct nfw_conn *c, uint32_t rtt_us)
+{
+	uint32_t rto;
+
+	if (!rtt_us)
+		rtt_us = 1;
+	if (!c->srtt_us) {
+		c->srtt_us = rtt_us;
+		c->rttvar_us = rtt_us / 2;
+	} else {
+		uint32_t delta = c->srtt_us > rtt_us ? c->srtt_us - rtt_us :
+			rtt_us - c->srtt_us;
+
+		c->rttvar_us = (3 * c->rttvar_us + delta) / 4;
+		c->srtt_us = (7 * c->srtt_us + rtt_us) / 8;
+	}
+	rto = (c->srtt_us + 4 * c->rttvar_us) / 1000;
+	if (rto < NFW_RTO_MIN_MS)
+		rto = NFW_RTO_MIN_MS;
+	if (rto > NFW_RTO_MAX_MS)
+		rto = NFW_RTO_MAX_MS;
+	c->rto_ms = rto;
+}
+
+static void nfw_timer_rexmt(struct nfw *fw, struct nfw_conn *c)
+{
+	uint32_t flight = c->snd_max - c->snd_una;
+
+	c->t_rexmt = 0;
+	if (c->snd_una == c->snd_max)
+		return;		/* everything acked meanwhile */
+	if (c->backoff >= NFW_MAX_RETRIES) {
+		nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_RST | NFW_TCP_ACK);
+		nfw_conn_close(fw, c, NFW_EV_TIMEDOUT);
+		return;
+	}
+	/* RFC 5681 (7): one segment, and half the flight as threshold */
+	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
+	c->cwnd = c->mss;
+	c->backoff++;
+	c->dupacks = 0;
+	c->flags &= ~(NFW_CF_RECOVERY | NFW_CF_RTT_TIMING);
+	c->recover = c->snd_max;
+	/* go back to the first unacknowledged byte */
+	c->snd_nxt = c->snd_una;
+	nfw_tcp_arm_rexmt(fw, c);
+	nfw_tcp_output(fw, c);
+}
+
+static void nfw_timer_persist(struct nfw *fw, struct nfw_conn *c)
+{
+	c->t_persist = 0;
+	if (c->snd_wnd || !SEQ_GT(c->write_seq, c->snd_una)) {
+		c->persist_ms = 0;
+		nfw_tcp_output(fw, c);
+		return;
+	}
+	/* as Linux: an old sequence number makes the peer answer at once */
+	nfw_tcp_send_ctl(fw, c, c->snd_una - 1, NFW_TCP_ACK);
+	c->persist_ms = c->persist_ms * 2 < 60000 ? c->persist_ms * 2 : 60000;
+	c->t_persist = fw->now_ms + c->persist_ms;
+}
+
+static void nfw_timer_keep(struct nfw *fw, struct nfw_conn *c)
+{
+	uint64_t idle = fw->now_ms - c->last_rx_ms;
+
+	c->t_keep = 0;
+	if (!c->keepidle_ms || c->state != NFW_TCPS_ESTABLISHED)
+		return;
+	if (idle < c->keepidle_ms) {
+		c->keep_probes = 0;
+		c->t_keep = c->last_rx_ms + c->keepidle_ms;
+		return;
+	}
+	if (c->keep_probes >= NFW_KEEP_PROBES) {
+		nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_RST | NFW_TCP_ACK);
+		nfw_conn_close(fw, c, NFW_EV_TIMEDOUT);
+		return;
+	}
+	nfw_tcp_send_ctl(fw, c, c->snd_una - 1, NFW_TCP_ACK);
+	c->keep_probes++;
+	c->t_keep = fw->now_ms + NFW_KEEP_INTVL_MS;
+}
+
+void nfw_tcp_timers(struct nfw *fw, uint64_t now)
+{
+	uint32_t i;
+
+	fw->now_ms = now;
+	for (i = 0; i < fw->cfg.max_conns; i++) {
+		struct nfw_conn *c = &fw->conns[i];
+
+		if (!c->state || c->state == NFW_TCPS_CLOSED)
+			continue;
+		if (c->t_2msl && now >= c->t_2msl) {
+			c->t_2msl = 0;
+			nfw_conn_close(fw, c, 0);
+			continue;
+		}
+		if (c->t_delack && now >= c->t_delack) {
+			c->t_delack = 0;
+			c->flags |= NFW_CF_ACK_NOW;
+			nfw_tcp_output(fw, c);
+		}
+		if (c->t_rexmt && now >= c->t_rexmt)
+			nfw_timer_rexmt(fw, c);
+		if (c->state == NFW_TCPS_CLOSED)
+			continue;
+		if (c->t_persist && now >= c->t_persist)
+			nfw_timer_persist(fw, c);
+		if (c->t_keep && now >= c->t_keep)
+			nfw_timer_keep(fw, c);
+	}
+}
+
+static uint64_t nfw_min_timer(uint64_t best, uint64_t t)
+{
+	return t && t < best ? t : best;
+}
+
+/* The earliest timer of any connection, in ms; UINT64_MAX if none. */
+uint64_t nfw_tcp_next_deadline(struct nfw *fw)
+{
+	uint64_t best = UINT64_MAX;
+	uint32_t i;
+
+	for (i = 0; i < fw->cfg.max_conns; i++) {
+		const struct nfw_conn *c = &fw->conns[i];
+
+		if (!c->state || c->state == NFW_TCPS_CLOSED)
+			continue;
+		best = nfw_min_timer(best, c->t_rexmt);
+		best = nfw_min_timer(best, c->t_delack);
+		best = nfw_min_timer(best, c->t_persist);
+		best = nfw_min_timer(best, c->t_keep);
+		best = nfw_min_timer(best, c->t_2msl);
+	}
+	return best;
+}
