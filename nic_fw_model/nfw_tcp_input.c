@@ -41,6 +41,7 @@ static int nfw_seg_parse(struct nfw_seg *s, const struct nfw_pkt *pkt)
 	s->data = th + thl;
 	s->len = pkt->l3_end - pkt->l4_off - thl;
 	s->has_ts = false;
+	s->tsval = s->tsecr = 0;
 	for (o = th + 20, end = th + thl; o < end;) {
 		if (*o == NFW_TCPOPT_EOL)
 			break;

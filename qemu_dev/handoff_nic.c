@@ -121,6 +121,13 @@ static bool handoff_nic_dma_ok(HandoffNicState *s, uint64_t addr,
     return true;
 }
 
+static bool handoff_nic_dma_valid(void *opaque, uint64_t addr, size_t len)
+{
+    HandoffNicState *s = opaque;
+
+    return handoff_nic_dma_ok(s, addr, len, true);
+}
+
 static int handoff_nic_dma_read(void *opaque, uint64_t addr, void *buf,
                                 size_t len)
 {
@@ -183,6 +190,7 @@ static void handoff_nic_log(void *opaque, const char *msg)
 static const struct nfw_ops handoff_nic_fw_ops = {
     .dma_read = handoff_nic_dma_read,
     .dma_write = handoff_nic_dma_write,
+    .dma_ok = handoff_nic_dma_valid,
     .raise_irq = handoff_nic_raise_irq,
     .tx_frame = handoff_nic_tx_frame,
     .now_ns = handoff_nic_now_ns,
@@ -214,6 +222,10 @@ static unsigned handoff_nic_feed_rx(HandoffNicState *s)
     }
 }
 
+/*
+ * The NIC's processor: serve doorbells and frames when kicked, and the
+ * offloaded connections' timers when they fall due.
+ */
 static void *handoff_nic_thread(void *opaque)
 {
     HandoffNicState *s = opaque;
@@ -222,10 +234,26 @@ static void *handoff_nic_thread(void *opaque)
     for (;;) {
         unsigned fed = 0;
         unsigned ret;
+        uint64_t deadline;
+
+        qemu_mutex_lock(&s->fw_lock);
+        deadline = nfw_next_deadline_ns(s->fw);
+        qemu_mutex_unlock(&s->fw_lock);
 
         qemu_mutex_lock(&s->lock);
         while (!s->kicked && !s->stopping) {
-            qemu_cond_wait(&s->kick_cond, &s->lock);
+            int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+
+            if (deadline != UINT64_MAX && now >= (int64_t)deadline) {
+                break;
+            }
+            if (deadline == UINT64_MAX) {
+                qemu_cond_wait(&s->kick_cond, &s->lock);
+            } else {
+                /* ms granularity is all TCP's timers need */
+                qemu_cond_timedwait(&s->kick_cond, &s->lock,
+                                    MAX(1, (deadline - now) / SCALE_MS));
+            }
         }
         s->kicked = false;
         qemu_mutex_unlock(&s->lock);
@@ -234,6 +262,7 @@ static void *handoff_nic_thread(void *opaque)
         }
 
         qemu_mutex_lock(&s->fw_lock);
+        nfw_timer(s->fw);
         do {
             fed += handoff_nic_feed_rx(s);
             ret = nfw_run(s->fw);

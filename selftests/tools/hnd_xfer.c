@@ -5,13 +5,16 @@
  *
  *   hnd_xfer send|recv --listen PORT | --connect HOST:PORT
  *            [--flows K] [--bytes N] [--seed S] [--timeout SECS]
+ *            [--rate BYTES_PER_SEC] [--rst-after N]
  *
  * Flow i carries the bytes of a stream fixed by (seed, i), so the receiver
  * checks every byte against what the sender must have sent, and both ends
  * print the stream's SHA-256.  One side sends and the other receives; who
  * listens is independent of who sends.  K flows run at once (poll).  The
  * sender half-closes when done and waits for the receiver's close, so a
- * sender that exits 0 knows the receiver read everything.
+ * sender that exits 0 knows the receiver read everything.  --rate caps the
+ * total throughput (a slow reader makes the other side meet a zero
+ * window); --rst-after aborts each flow with a RST after N bytes.
  *
  * Output, one line per flow and a summary:
  *   flow 0 bytes 104857600 sha256 <hex> ok
@@ -34,6 +37,7 @@
 #include <unistd.h>
 
 #include "sha256.h"
+#include "stream.h"
 
 #define BUF_SIZE	(128 * 1024)
 
@@ -54,6 +58,8 @@ static struct {
 	unsigned long long bytes;
 	unsigned long long seed;
 	int timeout;
+	unsigned long long rate;	/* bytes/s over all flows, 0: no cap */
+	unsigned long long rst_after;	/* abort after this many bytes */
 } opt = { .flows = 1, .bytes = 1 << 20, .seed = 1, .timeout = 600 };
 
 static double now(void)
@@ -62,30 +68,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t splitmix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/* The stream of flow f: byte i is byte i%8 of splitmix64(key + i/8). */
-static void stream_bytes(int f, unsigned long long off, uint8_t *buf,
-			 size_t n)
-{
-	uint64_t key = splitmix64(opt.seed) ^ ((uint64_t)f << 40);
-	size_t i = 0;
-
-	while (i < n) {
-		uint64_t w = splitmix64(key + (off + i) / 8);
-		unsigned int b = (off + i) % 8;
-
-		for (; b < 8 && i < n; b++, i++)
-			buf[i] = w >> (8 * b);
-	}
 }
 
 static unsigned long long parse_size(const char *s)
@@ -179,17 +161,39 @@ static int do_listen(void)
 	return fd;
 }
 
-/* Move what can move on one flow.  Returns -1 on a socket error. */
-static int flow_io(struct flow *fl, int idx, uint8_t *buf, uint8_t *want)
+/* Abort a flow with a RST (SO_LINGER 0), as --rst-after asks. */
+static void flow_abort(struct flow *fl)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fl->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fl->fd);
+	fl->fd = -1;
+	fl->done = true;
+}
+
+/*
+ * Move what can move on one flow, at most max bytes.  Returns the bytes
+ * moved, or -1 on a socket error.
+ */
+static ssize_t flow_io(struct flow *fl, int idx, uint8_t *buf, size_t max)
 {
 	ssize_t n;
 
+	if (max > BUF_SIZE)
+		max = BUF_SIZE;
+	if (opt.rst_after && fl->off >= opt.rst_after) {
+		flow_abort(fl);
+		return 0;
+	}
+	if (opt.rst_after && opt.rst_after - fl->off < max)
+		max = opt.rst_after - fl->off;
 	if (opt.send && !fl->eof_sent) {
-		size_t len = opt.bytes - fl->off < BUF_SIZE ?
-			     opt.bytes - fl->off : BUF_SIZE;
+		size_t len = opt.bytes - fl->off < max ?
+			     opt.bytes - fl->off : max;
 
 		if (len) {
-			stream_bytes(idx, fl->off, buf, len);
+			stream_bytes(opt.seed, idx, fl->off, buf, len);
 			n = send(fl->fd, buf, len, MSG_NOSIGNAL);
 			if (n < 0)
 				return errno == EAGAIN ? 0 : -1;
@@ -200,9 +204,9 @@ static int flow_io(struct flow *fl, int idx, uint8_t *buf, uint8_t *want)
 			shutdown(fl->fd, SHUT_WR);
 			fl->eof_sent = true;
 		}
-		return 0;
+		return len ? n : 0;
 	}
-	n = recv(fl->fd, buf, BUF_SIZE, 0);
+	n = recv(fl->fd, buf, max, 0);
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -1;
 	if (n == 0) {
@@ -216,17 +220,11 @@ static int flow_io(struct flow *fl, int idx, uint8_t *buf, uint8_t *want)
 		fprintf(stderr, "hnd_xfer: flow %d: unexpected data\n", idx);
 		return -1;
 	}
-	stream_bytes(idx, fl->off, want, n);
-	if (fl->bad_at < 0 && memcmp(buf, want, n)) {
-		ssize_t i = 0;
-
-		while (buf[i] == want[i])
-			i++;
-		fl->bad_at = fl->off + i;
-	}
+	if (fl->bad_at < 0)
+		fl->bad_at = stream_check(opt.seed, idx, fl->off, buf, n);
 	sha256_update(&fl->sha, buf, n);
 	fl->off += n;
-	return 0;
+	return n;
 }
 
 int main(int argc, char **argv)
@@ -238,12 +236,14 @@ int main(int argc, char **argv)
 		{ "bytes", required_argument, NULL, 'b' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "rst-after", required_argument, NULL, 'R' },
 		{ }
 	};
 	struct flow *fl;
 	struct pollfd *pfd;
-	uint8_t *buf, *want;
-	unsigned long long total = 0;
+	uint8_t *buf;
+	unsigned long long total = 0, moved = 0;
 	double start, deadline;
 	int c, i, lfd = -1, accepted = 0, active, failed = 0;
 	char *colon;
@@ -270,6 +270,8 @@ int main(int argc, char **argv)
 		case 'b': opt.bytes = parse_size(optarg); break;
 		case 's': opt.seed = strtoull(optarg, NULL, 0); break;
 		case 't': opt.timeout = atoi(optarg); break;
+		case 'r': opt.rate = parse_size(optarg); break;
+		case 'R': opt.rst_after = parse_size(optarg); break;
 		default: usage();
 		}
 	}
@@ -279,8 +281,7 @@ int main(int argc, char **argv)
 	fl = calloc(opt.flows, sizeof(*fl));
 	pfd = calloc(opt.flows + 1, sizeof(*pfd));
 	buf = malloc(BUF_SIZE);
-	want = malloc(BUF_SIZE);
-	if (!fl || !pfd || !buf || !want)
+	if (!fl || !pfd || !buf)
 		return 1;
 	start = now();
 	deadline = start + opt.timeout;
@@ -330,7 +331,7 @@ int main(int argc, char **argv)
 			failed = 1;
 			break;
 		}
-		if (poll(pfd, n, 1000) < 0) {
+		if (poll(pfd, n, opt.rate ? 10 : 1000) < 0) {
 			perror("poll");
 			return 1;
 		}
@@ -343,9 +344,22 @@ int main(int argc, char **argv)
 			}
 		}
 		for (i = 0; i < opt.flows; i++) {
+			size_t max = BUF_SIZE;
+			ssize_t got;
+
 			if (fl[i].fd < 0 || fl[i].done)
 				continue;
-			if (flow_io(&fl[i], i, buf, want) < 0) {
+			if (opt.rate) {
+				double allowed = opt.rate * (now() - start);
+
+				if (allowed < moved + 1)
+					continue;
+				max = allowed - moved < max ? allowed - moved : max;
+			}
+			got = flow_io(&fl[i], i, buf, max);
+			if (got > 0)
+				moved += got;
+			if (got < 0) {
 				fprintf(stderr, "hnd_xfer: flow %d: %s\n", i,
 					strerror(errno));
 				fl[i].done = true;
@@ -357,7 +371,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < opt.flows; i++) {
 		uint8_t dig[32];
 		char hex[65];
-		bool ok = fl[i].off == opt.bytes && fl[i].bad_at < 0 &&
+		bool ok = fl[i].off == (opt.rst_after ? opt.rst_after :
+					opt.bytes) && fl[i].bad_at < 0 &&
 			  fl[i].done;
 
 		sha256_final(&fl[i].sha, dig);
