@@ -17,7 +17,9 @@
 /* Bytes of receive window the OS can take now: buffer room and posts. */
 uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c)
 {
-	uint32_t unread = c->rcv_nxt - c->copied_seq;
+	/* copied_seq stops in front of an unread FIN, as in Linux */
+	uint32_t unread = c->rcv_nxt - c->copied_seq -
+			  ((c->flags & NFW_CF_FIN_RCVD) ? 1 : 0);
 	uint32_t space = c->rcvbuf > unread ? c->rcvbuf - unread : 0;
 	uint32_t posted = 0, i;
 

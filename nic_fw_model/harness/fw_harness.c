@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * fw_harness - the firmware against Linux's TCP, with real connections.
+ *
+ *   fw_harness --os NS --wire NS --xfer PATH [--mem-kb N] [TEST...]
+ *
+ * The OS side's Linux TCP accepts a connection from the peer (hnd_xfer in
+ * the wire namespace); the harness hands it to the firmware with
+ * TCP_REPAIR, plays the application through commands and events, and may
+ * restore it to Linux.  Both ends check every byte and compare SHA-256.
+ * KTAP on stdout; exit 0 if every test passed.  See hh.h for the topology.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hh.h"
+#include "../../selftests/tools/stream.h"
+
+static const char *ns_os, *ns_wire, *xfer_path;
+static struct hh_nic nic;
+static int next_port = 20000;
+
+#define OS_ADDR4	"10.88.0.2"
+#define OS_ADDR6	"fd88::2"
+
+#define note(...) do { printf("# " __VA_ARGS__); printf("\n"); } while (0)
+
+static int listen_in_os(bool v6, int port)
+{
+	int fd = hh_socket_in(ns_os, v6 ? AF_INET6 : AF_INET, SOCK_STREAM);
+	int one = 1;
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (v6) {
+		struct sockaddr_in6 *a = (void *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (void *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		len = sizeof(*a);
+	}
+	if (bind(fd, (void *)&ss, len) || listen(fd, 1024)) {
+		perror("listen");
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+/* Accept while the harness moves the handshake's frames. */
+static int accept_pumping(int lfd, int timeout_ms)
+{
+	uint64_t end = hh_now_ms() + timeout_ms;
+
+	while (hh_now_ms() < end) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd >= 0)
+			return fd;
+		hh_pump(&nic, 5, lfd, POLLIN);
+	}
+	return -1;
+}
+
+/* Start hnd_xfer in the wire namespace connecting to us. */
+static int peer_start(const char *mode, bool v6, int port, uint64_t bytes,
+		      uint64_t seed, const char *extra, const char *out,
+		      int flows)
+{
+	char target[64], sbytes[32], sseed[32], sflows[16];
+	char *argv[24];
+	int n = 0;
+
+	snprintf(target, sizeof(target), v6 ? "%s:%d" : "%s:%d",
+		 v6 ? OS_ADDR6 : OS_ADDR4, port);
+	snprintf(sbytes, sizeof(sbytes), "%llu", (unsigned long long)bytes);
+	snprintf(sseed, sizeof(sseed), "%llu", (unsigned long long)seed);
+	snprintf(sflows, sizeof(sflows), "%d", flows);
+	argv[n++] = "ip";
+	argv[n++] = "netns";
+	argv[n++] = "exec";
+	argv[n++] = (char *)ns_wire;
+	argv[n++] = (char *)xfer_path;
+	argv[n++] = (char *)mode;
+	argv[n++] = "--connect";
+	argv[n++] = target;
+	argv[n++] = "--bytes";
+	argv[n++] = sbytes;
+	argv[n++] = "--seed";
+	argv[n++] = sseed;
+	argv[n++] = "--flows";
+	argv[n++] = sflows;
+	argv[n++] = "--timeout";
+	argv[n++] = "600";
+	if (extra) {
+		static char buf[128];
+		char *tok;
+
+		snprintf(buf, sizeof(buf), "%s", extra);
+		for (tok = strtok(buf, " "); tok && n < 22;
+		     tok = strtok(NULL, " "))
+			argv[n++] = tok;
+	}
+	argv[n] = NULL;
+	return hh_spawn(argv, out);
+}
+
+/* The SHA-256 the peer printed on the line starting with key. */
+static bool peer_digest(const char *out, const char *key, char hex[65])
+{
+	char line[256];
+	FILE *f = fopen(out, "r");
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char k[16], h[80];
+		int idx;
+		unsigned long long bytes;
+
+		if (sscanf(line, "%15s %d bytes %llu sha256 %79s", k, &idx,
+			   &bytes, h) == 4 && !strcmp(k, key)) {
+			snprintf(hex, 65, "%.64s", h);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void peer_show(const char *out)
+{
+	char line[256];
+	FILE *f = fopen(out, "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		printf("# peer: %s", line);
+	fclose(f);
+}
+
+/* What one transfer test does. */
+struct xfer_spec {
+	const char *peer_mode;		/* "send", "recv", "duplex" */
+	uint64_t bytes;
+	bool v6;
+	const char *peer_extra;		/* e.g. "--rate 1M" */
+	int restore_at_pct;		/* restore to Linux there (0: never) */
+	int pingpong_ms;		/* handoff/restore every so often */
+	bool nonempty;			/* hand off with queues non-empty */
+	bool expect_reset;
+	bool close_first;		/* we close (CLOSE) right after sending */
+	int timeout_s;
+};
+
+static bool run_xfer(const struct xfer_spec *sp)
+{
+	uint64_t seed = 1000 + next_port;
+	int port = next_port++, lfd, fd, pid, rc;
+	bool rx = strcmp(sp->peer_mode, "recv") != 0;	/* we receive */
+	bool tx = strcmp(sp->peer_mode, "send") != 0;	/* we send */
+	struct hh_conn c;
+	char out[64], tx_hex[65], rx_hex[65], peer_hex[65];
+	uint64_t end, next_switch = 0;
+	size_t rcvq = 0, sndq = 0;
+	bool ok = true;
+
+	snprintf(out, sizeof(out), "/tmp/hh-peer-%d.out", port);
+	lfd = listen_in_os(sp->v6, port);
+	if (lfd < 0)
+		return false;
+	pid = peer_start(sp->peer_mode, sp->v6, port, sp->bytes,
+			 !strcmp(sp->peer_mode, "duplex") ?
+			 STREAM_REPLY_SEED(seed) : seed,
+			 sp->peer_extra, out, 1);
+	fd = accept_pumping(lfd, 10000);
+	if (getenv("HH_VERBOSE"))
+		note("accepted: fd %d", fd);
+	close(lfd);
+	if (fd < 0) {
+		note("no connection from the peer");
+		hh_wait(pid, 1);
+		return false;
+	}
+	/* a duplex peer sends REPLY(seed) and expects seed back */
+	hh_conn_init(&c, &nic, fd, seed,
+		     !strcmp(sp->peer_mode, "duplex") ?
+		     STREAM_REPLY_SEED(seed) : seed,
+		     tx ? sp->bytes : 0, rx ? sp->bytes : 0);
+	c.close_after_send = sp->close_first;
+
+	if (sp->nonempty) {
+		/* let both queues fill before the handoff */
+		c.hold_reads = true;
+		c.send_total = sp->bytes < (256u << 10) ? sp->bytes : 256u << 10;
+		end = hh_now_ms() + 500;
+		while (hh_now_ms() < end) {
+			hh_conn_step(&c);
+			hh_pump(&nic, 5, -1, 0);
+		}
+		c.send_total = tx ? sp->bytes : 0;
+		c.hold_reads = false;
+	}
+	rc = hh_conn_handoff(&c, &rcvq, &sndq);
+	if (rc) {
+		note("handoff failed: %d", rc);
+		ok = false;
+	} else {
+		note("handed off as cid 0x%x with %zu unread and %zu unsent/unacked bytes",
+		     c.cid, rcvq, sndq);
+	}
+	if (sp->nonempty && (!rcvq || !sndq)) {
+		note("queues were not both non-empty at handoff");
+		ok = false;
+	}
+	if (sp->pingpong_ms)
+		next_switch = hh_now_ms() + sp->pingpong_ms;
+
+	end = hh_now_ms() + sp->timeout_s * 1000ULL;
+	while (ok && !hh_conn_done(&c) && !c.reset && hh_now_ms() < end) {
+		uint64_t goal = (rx ? sp->bytes : 0) + (tx ? sp->bytes : 0);
+
+		hh_conn_step(&c);
+		hh_pump(&nic, 5, c.fd, POLLIN | POLLOUT);
+		if (sp->restore_at_pct && c.cid != CHW_CID_NONE &&
+		    (c.rcvd + c.sent) * 100 >= goal * sp->restore_at_pct) {
+			rc = hh_conn_restore(&c);
+			note("restored to Linux at %llu+%llu bytes: %d",
+			     (unsigned long long)c.rcvd,
+			     (unsigned long long)c.sent, rc);
+			ok = !rc;
+		}
+		if (next_switch && hh_now_ms() >= next_switch &&
+		    !c.peer_fin && c.sent < c.send_total) {
+			rc = c.cid != CHW_CID_NONE ? hh_conn_restore(&c) :
+			     hh_conn_handoff(&c, NULL, NULL);
+			if (rc) {
+				note("switch %u failed: %d",
+				     c.handoffs + c.restores, rc);
+				ok = false;
+			}
+			next_switch = hh_now_ms() + sp->pingpong_ms;
+		}
+	}
+	if (!hh_conn_done(&c) && !c.reset) {
+		note("incomplete: sent %llu/%llu received %llu/%llu fin %d",
+		     (unsigned long long)c.sent,
+		     (unsigned long long)c.send_total,
+		     (unsigned long long)c.rcvd,
+		     (unsigned long long)c.recv_total, c.peer_fin);
+		ok = false;
+	}
+	if (sp->expect_reset != c.reset) {
+		note("reset %s", c.reset ? "unexpected" : "expected, not seen");
+		ok = false;
+	}
+	if (c.bad_at >= 0) {
+		note("CORRUPT: received stream differs at byte %lld", c.bad_at);
+		ok = false;
+	}
+	hh_conn_close(&c);
+	/* let the close go out and the peer finish */
+	end = hh_now_ms() + 5000;
+	while (hh_now_ms() < end && !c.freed && c.fd < 0 &&
+	       c.cid != CHW_CID_NONE)
+		hh_pump(&nic, 5, -1, 0);
+	end = hh_now_ms() + 2000;
+	while (hh_now_ms() < end)
+		hh_pump(&nic, 5, -1, 0);
+	rc = hh_wait(pid, 10);
+	if (rc && !sp->expect_reset) {
+		note("peer exited with %d", rc);
+		peer_show(out);
+		ok = false;
+	}
+	hh_conn_digest(&c, tx_hex, rx_hex);
+	if (rx && !sp->expect_reset) {
+		if (!peer_digest(out, strcmp(sp->peer_mode, "duplex") ?
+				 "flow" : "sent", peer_hex) ||
+		    strcmp(peer_hex, rx_hex)) {
+			note("sha256 of the peer's stream differs");
+			ok = false;
+		}
+	}
+	if (tx) {
+		if (!peer_digest(out, "flow", peer_hex) ||
+		    strcmp(peer_hex, tx_hex)) {
+			note("sha256 of our stream differs at the peer");
+			ok = false;
+		}
+	}
+	if (ok)
+		note("%s %llu bytes: sha256 equal at both ends (handoffs %u, restores %u)",
+		     sp->peer_mode, (unsigned long long)sp->bytes, c.handoffs,
+		     c.restores);
+	if (c.fd >= 0)
+		close(c.fd);
+	unlink(out);
+	return ok;
+}
+
+/* ---- the tests ---------------------------------------------------------- */
+
+static bool t_bulk_rx(void)
+{
+	struct xfer_spec s = { .peer_mode = "send", .bytes = 256u << 20,
+			       .timeout_s = 300 };
+
+	return run_xfer(&s);
+}
+
+static bool t_bulk_tx(void)
+{
+	struct xfer_spec s = { .peer_mode = "recv", .bytes = 256u << 20,
+			       .timeout_s = 300 };
+
+	return run_xfer(&s);
+}
+
+static bool t_bidir(void)
+{
+	struct xfer_spec s = { .peer_mode = "duplex", .bytes = 64u << 20,
+			       .timeout_s = 300 };
+	struct xfer_spec s6 = { .peer_mode = "duplex", .bytes = 16u << 20,
+				.v6 = true, .timeout_s = 300 };
+
+	return run_xfer(&s) && run_xfer(&s6);
+}
+
+static bool t_netem(void)
+{
+	char cmd[256];
+	struct xfer_spec s = { .peer_mode = "duplex", .bytes = 32u << 20,
+			       .timeout_s = 600 };
+	bool ok;
+
+	snprintf(cmd, sizeof(cmd),
+		 "ip -n %s link set hwire0 txqueuelen 10000 && "
+		 "ip -n %s qdisc add dev hwire0 root netem limit 100000 delay 20ms reorder 25%% 50%% loss 5%% duplicate 1%%",
+		 ns_wire, ns_wire);
+	if (system(cmd))
+		return false;
+	nic.imp = (struct hh_impair){ .loss = 0.05, .dup = 0.01,
+				      .reorder = 0.25, .delay_ms = 20 };
+	ok = run_xfer(&s);
+	nic.imp = (struct hh_impair){ 0 };
+	snprintf(cmd, sizeof(cmd), "ip -n %s qdisc del dev hwire0 root",
+		 ns_wire);
+	if (system(cmd))
+		ok = false;
+	return ok;
+}
+
+static bool t_zero_window(void)
+{
+	struct xfer_spec s = { .peer_mode = "recv", .bytes = 8u << 20,
+			       .peer_extra = "--rate 1M", .timeout_s = 120 };
+
+	return run_xfer(&s);
+}
+
+static bool t_peer_close(void)
+{
+	struct xfer_spec s = { .peer_mode = "send", .bytes = 1u << 20,
+			       .timeout_s = 60 };
+
+	return run_xfer(&s);
+}
+
+static bool t_local_close(void)
+{
+	struct xfer_spec s = { .peer_mode = "recv", .bytes = 1u << 20,
+			       .close_first = true, .timeout_s = 60 };
+
+	return run_xfer(&s);
+}
+
+static bool t_rst(void)
+{
+	struct xfer_spec s = { .peer_mode = "send", .bytes = 8u << 20,
+			       .peer_extra = "--rst-after 1M",
+			       .expect_reset = true, .timeout_s = 60 };
+
+	return run_xfer(&s);
+}
+
+static bool t_handoff_nonempty(void)
+{
+	struct xfer_spec s = { .peer_mode = "duplex", .bytes = 8u << 20,
+			       .peer_extra = "--rate 4M", .nonempty = true,
+			       .timeout_s = 120 };
+
+	return run_xfer(&s);
+}
+
+static bool t_restore_roundtrip(void)
+{
+	struct xfer_spec s = { .peer_mode = "duplex", .bytes = 32u << 20,
+			       .restore_at_pct = 50, .timeout_s = 300 };
+
+	return run_xfer(&s);
+}
+
+static const struct {
+	const char *name;
+	bool (*fn)(void);
+} tests[] = {
+	{ "fw_bulk_rx", t_bulk_rx },
+	{ "fw_bulk_tx", t_bulk_tx },
+	{ "fw_bidir", t_bidir },
+	{ "fw_netem_loss", t_netem },
+	{ "fw_zero_window", t_zero_window },
+	{ "fw_peer_close", t_peer_close },
+	{ "fw_local_close", t_local_close },
+	{ "fw_rst", t_rst },
+	{ "fw_handoff_nonempty", t_handoff_nonempty },
+	{ "fw_restore_roundtrip", t_restore_roundtrip },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "os", required_argument, NULL, 'o' },
+		{ "wire", required_argument, NULL, 'w' },
+		{ "xfer", required_argument, NULL, 'x' },
+		{ "mem-kb", required_argument, NULL, 'm' },
+		{ }
+	};
+	unsigned int i, n = sizeof(tests) / sizeof(tests[0]), run = 0, bad = 0;
+	uint32_t mem_kb = 16384;
+	int c;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': ns_os = optarg; break;
+		case 'w': ns_wire = optarg; break;
+		case 'x': xfer_path = optarg; break;
+		case 'm': mem_kb = atoi(optarg); break;
+		default: return 2;
+		}
+	}
+	if (!ns_os || !ns_wire || !xfer_path) {
+		fprintf(stderr, "usage: fw_harness --os NS --wire NS --xfer PATH [TEST...]\n");
+		return 2;
+	}
+	if (hh_nic_init(&nic, 64, mem_kb))
+		return 1;
+	nic.tap_os = hh_tap_open(ns_os, "hos0", nic.os_mac);
+	nic.tap_wire = hh_tap_open(ns_wire, "hwire0", nic.wire_mac);
+	if (nic.tap_os < 0 || nic.tap_wire < 0)
+		return 1;
+
+	for (i = 0; i < n; i++) {
+		int k;
+		bool want = optind == argc;
+
+		for (k = optind; k < argc; k++)
+			want |= !strcmp(argv[k], tests[i].name);
+		run += want;
+	}
+	printf("TAP version 13\n1..%u\n", run);
+	run = 0;
+	for (i = 0; i < n; i++) {
+		bool want = optind == argc, ok;
+		int k;
+
+		for (k = optind; k < argc; k++)
+			want |= !strcmp(argv[k], tests[i].name);
+		if (!want)
+			continue;
+		note("%s", tests[i].name);
+		ok = tests[i].fn();
+		printf("%sok %u %s\n", ok ? "" : "not ", ++run, tests[i].name);
+		bad += !ok;
+	}
+	note("frames: to wire %llu, from wire %llu, to the OS %llu",
+	     (unsigned long long)nic.frames_to_wire,
+	     (unsigned long long)nic.frames_from_wire,
+	     (unsigned long long)nic.frames_to_os);
+	hh_nic_fini(&nic);
+	return bad ? 1 : 0;
+}
