@@ -430,7 +430,8 @@ enum chw_status {
  * Send side: sent-but-unacknowledged and unsent data stay in host memory;
  * the block ends with nr_send entries describing [snd_una, write_seq) in
  * stream order.  Receive side: data up to rcv_nxt is already in host
- * memory; [copied_seq, rcv_nxt) is what the application has not read,
+ * memory; [copied_seq, rcv_nxt) is what the application has not read
+ * (as in Linux, copied_seq stops in front of a received FIN),
  * which the NIC counts against the window.  The NIC never accepts in-order
  * data it cannot place in a buffer the OS posted, so a restore never has
  * received data to hand back: the OS must post buffers covering the

@@ -32,7 +32,7 @@
 #define HH_SEND_AREA	(1u << 20)	/* send buffer per connection */
 
 struct hh_impair {
-	double loss, dup, reorder;	/* probabilities, frames NIC -> wire */
+	double loss, dup, reorder;	/* probabilities, NIC <-> peer */
 	uint32_t delay_ms;
 };
 
@@ -43,6 +43,7 @@ struct hh_nic {
 	uint8_t *ram;
 	uint64_t ram_size, ram_next;	/* bump allocator */
 	int tap_os, tap_wire;
+	const char *ns_os;		/* where the OS's sockets live */
 	bool wire_paused;		/* handoff/restore in progress */
 	uint8_t os_mac[6], wire_mac[6];
 
@@ -79,6 +80,7 @@ struct hh_conn {
 
 	uint64_t recv_total, rcvd;
 	bool hold_reads;		/* kernel mode: let the queue fill */
+	bool hold_fin;			/* kernel mode: no FIN yet */
 	long long bad_at;
 	struct sha256 sha_rx;
 	bool peer_fin, reset, freed, timedout;
@@ -90,6 +92,7 @@ struct hh_conn {
 };
 
 /* hh_net.c */
+int hh_in_ns(const char *ns, int (*fn)(void *), void *arg);
 int hh_tap_open(const char *ns, const char *ifname, uint8_t mac[6]);
 int hh_socket_in(const char *ns, int domain, int type);
 int hh_spawn(char *const argv[], const char *out);

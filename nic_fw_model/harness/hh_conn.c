@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hh.h"
@@ -75,7 +76,7 @@ static void hh_conn_kstep(struct hh_conn *c)
 		sha256_update(&c->sha_tx, buf, n);
 		c->sent += n;
 	}
-	if (c->sent == c->send_total && !c->fin_sent) {
+	if (c->sent == c->send_total && !c->fin_sent && !c->hold_fin) {
 		shutdown(c->fd, SHUT_WR);
 		c->fin_sent = true;
 	}
@@ -334,6 +335,18 @@ int hh_conn_handoff(struct hh_conn *c, size_t *rcvq, size_t *sndq)
 	return 0;
 }
 
+struct hh_import {
+	struct repair_conn *rc;
+	int fd;
+};
+
+static int hh_import_here(void *p)
+{
+	struct hh_import *im = p;
+
+	return repair_import(im->rc, &im->fd);
+}
+
 int hh_conn_restore(struct hh_conn *c)
 {
 	struct hh_nic *nic = c->nic;
@@ -354,11 +367,19 @@ int hh_conn_restore(struct hh_conn *c)
 	int err, fd;
 
 	hh_conn_flush_cmds(c);
+	struct hh_import im = { .rc = &rc, .fd = -1 };
+
 	err = hh_cmd_wait(nic, &m, &d);
 	if (err)
 		return err > 0 ? -err : err;
 	/* until the new socket exists, the peer's frames must wait */
 	nic->wire_paused = true;
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		rc.taken_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	}
 	nic->conn[slot] = NULL;
 	hh_pending_recvd[slot] = 0;
 	hh_pending_post[slot] = 0;
@@ -366,7 +387,12 @@ int hh_conn_restore(struct hh_conn *c)
 
 	st = hh_ptr(nic, buf);
 	r = (struct chw_send_range *)(st + 1);
-	memset(&rc, 0, sizeof(rc));
+	{
+		uint64_t taken = rc.taken_ns;
+
+		memset(&rc, 0, sizeof(rc));
+		rc.taken_ns = taken;
+	}
 	rc.st = *st;
 	rc.st.nr_send = 0;
 	rc.sndq_len = le32toh(st->write_seq) - le32toh(st->snd_una);
@@ -382,7 +408,9 @@ int hh_conn_restore(struct hh_conn *c)
 	/* the application already read everything the NIC delivered */
 	rc.st.copied_seq = htole32(le32toh(st->rcv_nxt) -
 				   ((st->opt & CHW_OPT_FIN_RCVD) ? 1 : 0));
-	err = repair_import(&rc, &fd);
+	/* the new socket belongs in the OS's namespace */
+	err = hh_in_ns(nic->ns_os, hh_import_here, &im);
+	fd = im.fd;
 	free(rc.sndq);
 	nic->wire_paused = false;
 	if (err)

@@ -24,7 +24,7 @@
 #include "hh.h"
 
 /* Run fn(arg) inside network namespace ns; -1 if it cannot be entered. */
-static int hh_in_ns(const char *ns, int (*fn)(void *), void *arg)
+int hh_in_ns(const char *ns, int (*fn)(void *), void *arg)
 {
 	char path[256];
 	int self, target, ret;

@@ -22,6 +22,7 @@
 struct hh_delayed {
 	struct hh_delayed *next;
 	uint64_t due_ms;
+	bool to_nic;			/* else to the wire */
 	size_t len;
 	uint8_t data[];
 };
@@ -110,13 +111,14 @@ static void hh_wire_write(struct hh_nic *nic, const void *frame, size_t len)
 }
 
 static void hh_delay_frame(struct hh_nic *nic, const void *frame, size_t len,
-			   uint64_t due)
+			   uint64_t due, bool to_nic)
 {
 	struct hh_delayed *d = malloc(sizeof(*d) + len), **p;
 
 	if (!d)
 		return;
 	d->due_ms = due;
+	d->to_nic = to_nic;
 	d->len = len;
 	memcpy(d->data, frame, len);
 	for (p = &nic->delayed; *p && (*p)->due_ms <= due; p = &(*p)->next)
@@ -125,13 +127,17 @@ static void hh_delay_frame(struct hh_nic *nic, const void *frame, size_t len,
 	*p = d;
 }
 
+static void hh_to_nic(struct hh_nic *nic, const void *frame, size_t len);
+static void hh_rx_drain(struct hh_nic *nic);
+
 /*
- * The firmware puts a frame on the wire; the harness may lose, duplicate,
- * delay or reorder it, as netem does for the peer's direction.
+ * The wire between the NIC and the peer, both ways: it may lose,
+ * duplicate, delay and reorder frames, as netem would (the host kernel
+ * may have no netem, and this way both directions are impaired alike).
  */
-static void hh_tx_frame(void *opaque, const void *frame, size_t len)
+static void hh_wire_impair(struct hh_nic *nic, const void *frame, size_t len,
+			   bool to_nic)
 {
-	struct hh_nic *nic = opaque;
 	struct hh_impair *imp = &nic->imp;
 	int copies = 1, i;
 
@@ -140,12 +146,22 @@ static void hh_tx_frame(void *opaque, const void *frame, size_t len)
 	if (hh_chance(nic, imp->dup))
 		copies = 2;
 	for (i = 0; i < copies; i++) {
-		if (!imp->delay_ms || hh_chance(nic, imp->reorder))
-			hh_wire_write(nic, frame, len);
-		else
+		if (!imp->delay_ms || hh_chance(nic, imp->reorder)) {
+			if (to_nic)
+				hh_to_nic(nic, frame, len);
+			else
+				hh_wire_write(nic, frame, len);
+		} else {
 			hh_delay_frame(nic, frame, len,
-				       hh_now_ms() + imp->delay_ms);
+				       hh_now_ms() + imp->delay_ms, to_nic);
+		}
 	}
+}
+
+/* The firmware puts a frame on the wire. */
+static void hh_tx_frame(void *opaque, const void *frame, size_t len)
+{
+	hh_wire_impair(opaque, frame, len, false);
 }
 
 static uint64_t hh_now_ns(void *opaque)
@@ -359,6 +375,15 @@ int hh_cmd_wait(struct hh_nic *nic, const void *msg, struct chw_ev_done *d)
 	return hh_done.status;
 }
 
+/* A frame from the wire reaches the NIC; wait for an RX buffer if need be. */
+static void hh_to_nic(struct hh_nic *nic, const void *frame, size_t len)
+{
+	while (!nfw_rx_frame(nic->fw, frame, len)) {
+		nfw_run(nic->fw);
+		hh_rx_drain(nic);
+	}
+}
+
 static void hh_release_delayed(struct hh_nic *nic)
 {
 	uint64_t now = hh_now_ms();
@@ -366,7 +391,10 @@ static void hh_release_delayed(struct hh_nic *nic)
 
 	while ((d = nic->delayed) && d->due_ms <= now) {
 		nic->delayed = d->next;
-		hh_wire_write(nic, d->data, d->len);
+		if (d->to_nic)
+			hh_to_nic(nic, d->data, d->len);
+		else
+			hh_wire_write(nic, d->data, d->len);
 		free(d);
 	}
 }
@@ -406,10 +434,7 @@ void hh_pump(struct hh_nic *nic, int timeout_ms, int extra_fd, short ev)
 		if (n <= 0)
 			break;
 		nic->frames_from_wire++;
-		while (!nfw_rx_frame(nic->fw, frame, n)) {
-			nfw_run(nic->fw);
-			hh_rx_drain(nic);
-		}
+		hh_wire_impair(nic, frame, n, true);
 	}
 	hh_release_delayed(nic);
 	nfw_timer(nic->fw);

@@ -22,6 +22,12 @@
  *    written with TCP_RECV_QUEUE lands in the receive queue as if it had
  *    arrived.  Bytes never sent are written after repair mode is left, so
  *    they go out under the usual window and congestion rules.
+ *  - A repair-mode connect() computes the cached MSS before
+ *    TCP_REPAIR_OPTIONS can set the clamp, and nothing recomputes it
+ *    later: without help the new socket sends 524-byte segments.
+ *  - Nothing restores srtt, rttvar, cwnd, ssthresh, rcv_mss or
+ *    ts_recent: the new socket starts with an initial RTO of 1 s and the
+ *    initial cwnd, and learns the rest from the peer's next segments.
  *
  * Linux has no repair option for a received FIN.  Like CRIU, a CLOSE_WAIT
  * connection is rebuilt as ESTABLISHED with rcv_nxt in front of the FIN,
@@ -111,6 +117,10 @@ static int queue_seq(int fd, int queue, uint32_t *seq)
 	return 0;
 }
 
+/*
+ * Read the receive side in TCP_RECV_QUEUE mode, then the send side in
+ * TCP_SEND_QUEUE mode, and stay there: see repair_export().
+ */
 static int take_snap(int fd, struct snap *s)
 {
 	socklen_t len = sizeof(s->win);
@@ -118,20 +128,24 @@ static int take_snap(int fd, struct snap *s)
 	int err;
 
 	memset(s, 0, sizeof(*s));
+	err = queue_seq(fd, TCP_RECV_QUEUE, &s->rcv_nxt);
+	if (err)
+		return err;
+	if (ioctl(fd, SIOCINQ, &s->inq) < 0)
+		return -errno;
+	err = queue_seq(fd, TCP_SEND_QUEUE, &s->write_seq);
+	if (err)
+		return err;
+	if (ioctl(fd, SIOCOUTQ, &s->outq) < 0 ||
+	    ioctl(fd, SIOCOUTQNSD, &s->notsent) < 0)
+		return -errno;
+	if (getsockopt(fd, SOL_TCP, TCP_REPAIR_WINDOW, &s->win, &len) < 0)
+		return -errno;
 	err = get_info(fd, &ti);
 	if (err)
 		return err;
 	s->state = ti.tcpi_state;
-	if (ioctl(fd, SIOCOUTQ, &s->outq) < 0 ||
-	    ioctl(fd, SIOCOUTQNSD, &s->notsent) < 0 ||
-	    ioctl(fd, SIOCINQ, &s->inq) < 0)
-		return -errno;
-	if (getsockopt(fd, SOL_TCP, TCP_REPAIR_WINDOW, &s->win, &len) < 0)
-		return -errno;
-	err = queue_seq(fd, TCP_SEND_QUEUE, &s->write_seq);
-	if (!err)
-		err = queue_seq(fd, TCP_RECV_QUEUE, &s->rcv_nxt);
-	return err;
+	return 0;
 }
 
 static bool snap_equal(const struct snap *a, const struct snap *b)
@@ -210,6 +224,7 @@ int repair_export(int fd, struct repair_conn *rc)
 	struct chw_conn_state *st = &rc->st;
 	struct sockaddr_storage la, pa;
 	socklen_t alen;
+	struct timespec taken;
 	struct tcp_info ti;
 	struct snap a, b;
 	uint8_t lfam, pfam;
@@ -250,9 +265,18 @@ int repair_export(int fd, struct repair_conn *rc)
 
 	/*
 	 * Repair mode does not stop the socket: ACKs still trim the send
-	 * queue and data still lands in the receive queue.  Read the
-	 * sequence numbers, the queues, and the numbers again, until two
-	 * passes agree; then the queues match the numbers.
+	 * queue, data still lands in the receive queue, and timers still
+	 * send.  Read the sequence numbers, the queues, and the numbers
+	 * again, until two passes agree; then the queues match the numbers.
+	 *
+	 * Each pass ends in TCP_SEND_QUEUE mode, and the socket is left in
+	 * it.  In that mode whatever tcp_write_xmit() would send from the
+	 * write queue (a tail loss probe takes new data when it can) is
+	 * only marked as sent, never transmitted; so snd_nxt as read here
+	 * stays the peer's view, and the new socket cannot be ACKed beyond
+	 * what it thinks it has sent (it would drop every such ACK and
+	 * stall).  What can still leave the old socket: retransmissions of
+	 * bytes below snd_nxt, and zero-window probes.
 	 */
 	for (try = 0; try < EXPORT_TRIES; try++) {
 		err = take_snap(fd, &a);
@@ -283,7 +307,6 @@ int repair_export(int fd, struct repair_conn *rc)
 	}
 	if (err)
 		goto fail;
-	set_int(fd, SOL_TCP, TCP_REPAIR_QUEUE, TCP_NO_QUEUE);
 
 	err = get_info(fd, &ti);
 	if (err)
@@ -333,6 +356,8 @@ int repair_export(int fd, struct repair_conn *rc)
 	err = get_int(fd, SOL_TCP, TCP_TIMESTAMP, &val);
 	if (err)
 		goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &taken);
+	rc->taken_ns = (uint64_t)taken.tv_sec * 1000000000 + taken.tv_nsec;
 	st->ts_val = htole32((uint32_t)val);
 	st->ts_recent = 0;
 	st->ts_recent_age_ms = htole32(0xffffffff);
@@ -585,6 +610,33 @@ static int set_bufs(int fd, uint32_t want, size_t queued, bool snd)
 	return err;
 }
 
+/*
+ * st.ts_val advanced by the time since rc->taken_ns.  Its low bit is
+ * Linux's flag for a microsecond clock (6.7 on), and clear for a
+ * millisecond one, which may thus read one tick low: round the advance up
+ * to an even number of ticks, at least one more than the time passed, so
+ * that the flag stays and the clock is never behind.  Ahead is harmless.
+ */
+static int ts_now(const struct repair_conn *rc)
+{
+	uint32_t val = le32toh(rc->st.ts_val);
+	struct timespec now;
+	uint64_t ns;
+
+	if (!rc->taken_ns)
+		return (int)val;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (uint64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	if (ns < rc->taken_ns)
+		return (int)val;
+	ns -= rc->taken_ns;
+	if (val & 1)
+		val += (uint32_t)(ns / 1000 + 2) & ~1u;
+	else
+		val += (uint32_t)(ns / 1000000 + 2) & ~1u;
+	return (int)val;
+}
+
 int repair_import(const struct repair_conn *rc, int *fd_out)
 {
 	const struct chw_conn_state *st = &rc->st;
@@ -607,7 +659,11 @@ int repair_import(const struct repair_conn *rc, int *fd_out)
 	fin = st->opt & CHW_OPT_FIN_RCVD;
 	if (st->tcp_state != (fin ? TCP_CLOSE_WAIT : TCP_ESTABLISHED))
 		return -EINVAL;
-	/* a FIN we were told about is not a byte we can queue */
+	/*
+	 * Our own FIN (FIN_WAIT1/2, CLOSING, LAST_ACK) would take a
+	 * shutdown() in repair mode and, once acknowledged, a forged ACK:
+	 * not done here.
+	 */
 	if (st->opt & CHW_OPT_FIN_SENT)
 		return -EOPNOTSUPP;
 
@@ -695,10 +751,14 @@ int repair_import(const struct repair_conn *rc, int *fd_out)
 	if (err)
 		goto fail;
 
-	/* keeps our TSval clock where the peer last saw it */
+	/*
+	 * Our TSval clock goes on from where the peer last saw it, and runs
+	 * on for the time the connection spent outside a socket: the old
+	 * socket may have retransmitted with later TSvals after the export,
+	 * and the peer drops anything older than what it last saw (PAWS).
+	 */
 	if (st->opt & CHW_OPT_TS) {
-		err = set_int(fd, SOL_TCP, TCP_TIMESTAMP,
-			      (int)le32toh(st->ts_val));
+		err = set_int(fd, SOL_TCP, TCP_TIMESTAMP, ts_now(rc));
 		if (err)
 			goto fail;
 	}

@@ -38,7 +38,15 @@
  *
  * ts_val is Linux's TCP_TIMESTAMP value.  Since 6.7 its low bit says that
  * the connection uses microsecond TSvals (it is cleared for millisecond
- * ones, so the TSval may read 1 tick low); pass it back unchanged.
+ * ones, so the TSval may read 1 tick low); a consumer must mask it, and
+ * pass it back with the bit as it found it.
+ *
+ * mss is tcpi_snd_mss, the payload of a full segment with the options in
+ * use; import turns it back into Linux's clamp (+12 with timestamps).
+ * Linux sizes a new socket's header for timestamps whenever the
+ * net.ipv4.tcp_timestamps sysctl is on, so a restored connection without
+ * timestamps then reports an MSS 12 bytes low (while still sending full
+ * segments), and each further move loses those 12 bytes for real.
  */
 struct repair_conn {
 	struct chw_conn_state st;
@@ -47,6 +55,13 @@ struct repair_conn {
 	size_t sndq_notsent;	/* the last sndq_notsent bytes were never sent */
 	uint8_t *rcvq;		/* unread bytes [copied_seq, rcv_nxt) */
 	size_t rcvq_len;
+	/*
+	 * CLOCK_MONOTONIC (ns) when st.ts_val was read.  Import advances
+	 * ts_val by the time since, so the TSval clock runs on while the
+	 * connection is out of the kernel; 0: use ts_val as it is (set it
+	 * to what the connection sends now).
+	 */
+	uint64_t taken_ns;
 };
 
 /*
@@ -56,7 +71,9 @@ struct repair_conn {
  * The socket keeps processing packets in repair mode, so the read is
  * retried until two passes agree; after it returns, the caller must keep
  * the peer's packets away from fd until fd is closed (anything it accepts
- * then is lost).  Closing fd in repair mode sends nothing to the peer.
+ * then is lost).  fd is left in repair mode with TCP_REPAIR_QUEUE set to
+ * TCP_SEND_QUEUE, so that it can no longer put new data on the wire (only
+ * retransmit), and closing it sends nothing to the peer: close it soon.
  * On failure repair mode is turned off again and rc holds nothing to free.
  *
  * Returns 0 or -errno (-EINVAL: not a TCP socket in a state handled here;
@@ -70,10 +87,19 @@ int repair_export(int fd, struct repair_conn *rc);
  * the never-sent bytes normally.  A CLOSE_WAIT connection gets the peer's
  * FIN back by a raw segment to itself, the way CRIU does it.
  *
+ * The socket is AF_INET for family 4 (also when the exported one was an
+ * AF_INET6 socket with v4-mapped addresses) and AF_INET6 for family 6
+ * (no scope id: link-local addresses are not supported).  Its buffers are
+ * st.sndbuf and st.rcvbuf, or more if the queues need it, and autotuning
+ * stays on (the ABI does not say whether the application locked them).
+ *
  * The 4-tuple must be free: close the exported socket first.  rc is not
  * modified.  The new fd is blocking, with SOCK_CLOEXEC.
  *
- * Returns 0 and the fd in *fd_out, or -errno.
+ * Returns 0 and the fd in *fd_out, or -errno: -EINVAL for a block that
+ * is malformed, inconsistent with the queue lengths, or in a state other
+ * than ESTABLISHED or CLOSE_WAIT (with CHW_OPT_FIN_RCVD); -EOPNOTSUPP for
+ * CHW_OPT_FIN_SENT.
  */
 int repair_import(const struct repair_conn *rc, int *fd_out);
 

@@ -356,6 +356,25 @@ static int block_peer(bool on)
 	return 0;
 }
 
+/* After a failure: the counters that tell a stall's cause, both sides. */
+static void dump_counters(void)
+{
+	static const char counters[] =
+		"TcpExtPAWSEstab TcpExtTCPTimeouts TcpExtTCPLossProbes "
+		"TcpExtTCPChallengeACK TcpExtTCPZeroWindowDrop TcpRetransSegs "
+		"TcpOutRsts TcpExtTCPACKSkippedPAWS";
+	char cmd[512];
+
+	fflush(stdout);
+	snprintf(cmd, sizeof(cmd),
+		 "nstat -asz %s | sed -n 's/^Tcp/# test: &/p'; "
+		 "ip netns exec %s nstat -asz %s | sed -n 's/^Tcp/# peer: &/p'",
+		 counters, peer_ns, counters);
+	if (system(cmd))
+		printf("# (no counters)\n");
+	fflush(stdout);
+}
+
 static int tcp_info_of(int fd, struct tcp_info *ti)
 {
 	socklen_t len = sizeof(*ti);
@@ -364,6 +383,36 @@ static int tcp_info_of(int fd, struct tcp_info *ti)
 	if (getsockopt(fd, SOL_TCP, TCP_INFO, ti, &len))
 		return fail("TCP_INFO: %s", strerror(errno));
 	return 0;
+}
+
+/*
+ * The peer's tcpi_bytes_received on the connection from our port, read
+ * with ss in its namespace (its replies on the control connection would
+ * be dropped while it is blocked).
+ */
+static int64_t peer_bytes_received(const uint8_t *port_be)
+{
+	char cmd[256], line[4096], *p;
+	int64_t got = -1;
+	uint16_t port;
+	FILE *f;
+
+	memcpy(&port, port_be, 2);
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns exec %s ss -Htni state connected dport = :%u",
+		 peer_ns, ntohs(port));
+	f = popen(cmd, "r");
+	if (!f)
+		return fail("popen: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "bytes_received:");
+		if (p)
+			got = strtoll(p + 15, NULL, 10);
+	}
+	pclose(f);
+	if (got < 0)
+		return fail("no bytes_received in '%s'", cmd);
+	return got;
 }
 
 /* Poll an ioctl until it reads want. */
@@ -526,6 +575,7 @@ static const struct scenario scenarios[] = {
 #define PEER_QUEUED	100000	/* sent by the peer before the move */
 #define TEST_READS	30000	/* of which the test reads this much */
 #define TEST_SNDBUF	(1 << 20)	/* at least, halved: see queue_unsent() */
+#define OLD_SOCKET_HOLD_MS 300	/* between export and close: past one RTO */
 
 static int test_nr;
 
@@ -589,8 +639,10 @@ static int run_scenario(const struct scenario *sc, int idx)
 	struct repair_conn rc = { 0 };
 	struct tcp_info ti_old, ti_new;
 	int fd = -1, nfd = -1, step = 0, one = 1, v;
+	struct timespec hold = { 0, OLD_SOCKET_HOLD_MS * 1000000 };
 	socklen_t optlen;
 	size_t queued = 0;
+	int64_t got;
 	bool mss_ok;
 
 	/* 1: a connection with traffic behind it and bytes in every queue */
@@ -716,9 +768,25 @@ static int run_scenario(const struct scenario *sc, int idx)
 		goto out;
 	report(true, sc->name, step_names[step++], false);
 
-	/* 3: the old socket goes silently, the new one takes over */
+	/*
+	 * 3: the old socket goes silently, the new one takes over.  Keep
+	 * the old one open a while first: its loss probe and first
+	 * retransmission timeout fire meanwhile, and what they send must
+	 * not confuse the peer or the new socket.
+	 */
+	nanosleep(&hold, NULL);
 	close(fd);
 	fd = -1;
+	/* the peer got no byte beyond the snd_nxt we exported */
+	got = peer_bytes_received(addrs_old + 16);
+	if (got < 0)
+		goto out;
+	if ((uint64_t)got > sndq_at + rc.sndq_len - rc.sndq_notsent) {
+		fail("the peer got %" PRId64 " bytes, the export says %" PRIu64
+		     " were sent", got,
+		     sndq_at + rc.sndq_len - rc.sndq_notsent);
+		goto out;
+	}
 	v = repair_import(&rc, &nfd);
 	if (v) {
 		fail("repair_import: %s", strerror(-v));
@@ -809,6 +877,7 @@ static int run_scenario(const struct scenario *sc, int idx)
 out:
 	if (step < STEPS) {
 		report(false, sc->name, step_names[step], false);
+		dump_counters();
 		if (blocked)
 			block_peer(false);
 	}

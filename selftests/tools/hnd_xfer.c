@@ -3,7 +3,7 @@
  * hnd_xfer - move a deterministic byte stream over TCP and prove it
  * arrived intact.
  *
- *   hnd_xfer send|recv --listen PORT | --connect HOST:PORT
+ *   hnd_xfer send|recv|duplex --listen PORT | --connect HOST:PORT
  *            [--flows K] [--bytes N] [--seed S] [--timeout SECS]
  *            [--rate BYTES_PER_SEC] [--rst-after N]
  *
@@ -14,7 +14,9 @@
  * sender half-closes when done and waits for the receiver's close, so a
  * sender that exits 0 knows the receiver read everything.  --rate caps the
  * total throughput (a slow reader makes the other side meet a zero
- * window); --rst-after aborts each flow with a RST after N bytes.
+ * window); --rst-after aborts each flow with a RST after N bytes.  In
+ * duplex mode each flow sends its stream and at the same time receives
+ * and checks the answering stream (STREAM_REPLY_SEED) of the same length.
  *
  * Output, one line per flow and a summary:
  *   flow 0 bytes 104857600 sha256 <hex> ok
@@ -43,15 +45,19 @@
 
 struct flow {
 	int fd;
-	unsigned long long off;		/* stream bytes moved */
+	unsigned long long off;		/* stream bytes moved (duplex: in) */
 	struct sha256 sha;
+	unsigned long long txoff;	/* duplex: bytes sent */
+	struct sha256 sha_tx;
 	bool eof_sent;			/* sender: SHUT_WR done */
+	bool eof_rcvd;			/* duplex: the peer's EOF came */
 	bool done;
 	long long bad_at;		/* receiver: first wrong byte, or -1 */
 };
 
 static struct {
 	bool send;
+	bool duplex;
 	const char *listen_port;
 	const char *host, *port;
 	int flows;
@@ -188,6 +194,25 @@ static ssize_t flow_io(struct flow *fl, int idx, uint8_t *buf, size_t max)
 	}
 	if (opt.rst_after && opt.rst_after - fl->off < max)
 		max = opt.rst_after - fl->off;
+	if (opt.duplex && !fl->eof_sent) {
+		size_t len = opt.bytes - fl->txoff < max ?
+			     opt.bytes - fl->txoff : max;
+
+		if (len) {
+			stream_bytes(opt.seed, idx, fl->txoff, buf, len);
+			n = send(fl->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0 && errno != EAGAIN)
+				return -1;
+			if (n > 0) {
+				sha256_update(&fl->sha_tx, buf, n);
+				fl->txoff += n;
+			}
+		}
+		if (fl->txoff == opt.bytes) {
+			shutdown(fl->fd, SHUT_WR);
+			fl->eof_sent = true;
+		}
+	}
 	if (opt.send && !fl->eof_sent) {
 		size_t len = opt.bytes - fl->off < max ?
 			     opt.bytes - fl->off : max;
@@ -206,10 +231,21 @@ static ssize_t flow_io(struct flow *fl, int idx, uint8_t *buf, size_t max)
 		}
 		return len ? n : 0;
 	}
-	n = recv(fl->fd, buf, max, 0);
+	if (fl->eof_rcvd) {
+		if (fl->eof_sent) {
+			fl->done = true;
+			close(fl->fd);
+			fl->fd = -1;
+		}
+		return 0;
+	}
+	n = recv(fl->fd, buf, max, MSG_DONTWAIT);
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -1;
 	if (n == 0) {
+		fl->eof_rcvd = true;
+		if (opt.duplex && !fl->eof_sent)
+			return 0;	/* still sending our half */
 		/* closing at once lets a sender waiting for it finish */
 		fl->done = true;
 		close(fl->fd);
@@ -221,7 +257,9 @@ static ssize_t flow_io(struct flow *fl, int idx, uint8_t *buf, size_t max)
 		return -1;
 	}
 	if (fl->bad_at < 0)
-		fl->bad_at = stream_check(opt.seed, idx, fl->off, buf, n);
+		fl->bad_at = stream_check(opt.duplex ?
+					  STREAM_REPLY_SEED(opt.seed) : opt.seed,
+					  idx, fl->off, buf, n);
 	sha256_update(&fl->sha, buf, n);
 	fl->off += n;
 	return n;
@@ -252,6 +290,8 @@ int main(int argc, char **argv)
 		usage();
 	if (!strcmp(argv[1], "send"))
 		opt.send = true;
+	else if (!strcmp(argv[1], "duplex"))
+		opt.duplex = true;
 	else if (strcmp(argv[1], "recv"))
 		usage();
 	optind = 2;
@@ -294,6 +334,7 @@ int main(int argc, char **argv)
 		fl[i].fd = -1;
 		fl[i].bad_at = -1;
 		sha256_init(&fl[i].sha);
+		sha256_init(&fl[i].sha_tx);
 		if (opt.host) {
 			fl[i].fd = do_connect(deadline);
 			if (fl[i].fd < 0)
@@ -311,8 +352,9 @@ int main(int argc, char **argv)
 			if (fl[i].fd < 0 || fl[i].done)
 				continue;
 			pfd[n].fd = fl[i].fd;
-			pfd[n].events = POLLIN |
-				(opt.send && !fl[i].eof_sent ? POLLOUT : 0);
+			pfd[n].events = (fl[i].eof_rcvd ? 0 : POLLIN) |
+				((opt.send || opt.duplex) && !fl[i].eof_sent ?
+				 POLLOUT : 0);
 			pfd[n].revents = 0;
 			n++;
 			active++;
@@ -375,6 +417,15 @@ int main(int argc, char **argv)
 					opt.bytes) && fl[i].bad_at < 0 &&
 			  fl[i].done;
 
+		if (opt.duplex) {
+			sha256_final(&fl[i].sha_tx, dig);
+			sha256_hex(dig, hex);
+			printf("sent %d bytes %llu sha256 %s %s\n", i,
+			       fl[i].txoff, hex,
+			       fl[i].txoff == opt.bytes ? "ok" : "SHORT");
+			failed |= fl[i].txoff != opt.bytes;
+			total += fl[i].txoff;
+		}
 		sha256_final(&fl[i].sha, dig);
 		sha256_hex(dig, hex);
 		if (fl[i].bad_at >= 0)

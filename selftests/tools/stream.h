@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The stream that answers seed in a duplex transfer. */
+#define STREAM_REPLY_SEED(seed)	((seed) ^ 0x5eed0000ULL)
+
 void stream_bytes(uint64_t seed, int flow, unsigned long long off,
 		  uint8_t *buf, size_t n);
 
