@@ -13,7 +13,7 @@ KDIR ?= /usr/src/linux-headers-$(KVER)
 BUILD := $(CURDIR)/build
 export KVER KDIR
 
-.PHONY: all deps module qemu initramfs fw-test tools check demo clean help
+.PHONY: all deps module qemu initramfs fw-test fw-harness tools check demo clean help
 
 all: module qemu initramfs
 
@@ -39,14 +39,19 @@ initramfs: module tools
 fw-test: deps
 	$(MAKE) -C nic_fw_model/tests BUILD=$(BUILD) run
 
+# The firmware against Linux's TCP through two taps (needs tools: hnd_xfer).
+fw-harness: deps tools
+	$(MAKE) -C nic_fw_model/harness BUILD=$(BUILD) check
+
 SUITES := nic
 
 # Every suite runs even if an earlier one failed; the summary decides.
 check: all
 	@rm -rf $(BUILD)/results
 	-$(MAKE) fw-test
+	-$(MAKE) fw-harness
 	-bash selftests/run_vm.sh $(addprefix --suite ,$(SUITES))
-	@bash scripts/summary.sh $(BUILD)/results/fw_unit.tap $(addprefix $(BUILD)/results/,$(addsuffix .tap,$(SUITES)))
+	@bash scripts/summary.sh $(addprefix $(BUILD)/results/,fw_unit.tap repair.tap firmware.tap $(addsuffix .tap,$(SUITES)))
 
 demo: all
 	bash scripts/demo.sh

@@ -55,6 +55,7 @@ enum nfw_tcp_state {
 #define NFW_MAX_SACK_OUT	3	/* blocks we send beside timestamps */
 #define NFW_PAWS_IDLE_MS	(24ULL * 24 * 3600 * 1000)	/* RFC 7323 */
 #define NFW_OOO_MAX_SEGS	256	/* held out-of-order segments */
+#define NFW_SACK_BLOCKS		16	/* scoreboard of the peer's SACKs */
 
 /* Connection flags. */
 #define NFW_CF_SACK		(1u << 0)	/* SACK permitted both ways */
@@ -114,7 +115,13 @@ struct nfw_conn {
 	uint32_t max_window;		/* largest window the peer offered */
 	uint32_t cwnd;			/* congestion window, bytes */
 	uint32_t ssthresh;		/* slow start threshold, bytes */
-	uint32_t recover;		/* NewReno: snd_max at loss */
+	uint32_t recover;		/* snd_max when recovery began */
+	uint32_t rexmit_nxt;		/* SACK recovery: next hole to fill */
+	uint32_t rexmit_out;		/* bytes resent in this recovery */
+	uint32_t high_sack;		/* highest byte the peer SACKed */
+	uint32_t sacked;		/* bytes SACKed above snd_una */
+	uint32_t sack_l[NFW_SACK_BLOCKS], sack_r[NFW_SACK_BLOCKS];
+	uint8_t nsack;			/* scoreboard blocks, in order */
 	uint16_t mss;			/* payload per segment, TS included */
 	uint8_t snd_wscale;		/* shift of the peer's windows */
 	uint8_t rcv_wscale;		/* shift of ours */
@@ -225,8 +232,19 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c);
 void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		      uint8_t tcp_flags);
 void nfw_tcp_rexmit_una(struct nfw *fw, struct nfw_conn *c);
+int nfw_tcp_rexmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
+		   uint32_t len);
 uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c);
 void nfw_tcp_drop_acked(struct nfw *fw, struct nfw_conn *c, uint32_t acked);
+
+/* nfw_tcp_sack.c */
+bool nfw_sack_update(struct nfw_conn *c, const uint32_t *blk,
+		     unsigned int nblk);
+void nfw_sack_advance(struct nfw_conn *c);
+void nfw_sack_clear(struct nfw_conn *c);
+bool nfw_sack_loss_detected(const struct nfw_conn *c);
+uint32_t nfw_sack_pipe(const struct nfw_conn *c);
+void nfw_sack_output(struct nfw *fw, struct nfw_conn *c);
 
 /* nfw_tcp_timer.c */
 void nfw_tcp_timers(struct nfw *fw, uint64_t now);

@@ -22,6 +22,8 @@ struct nfw_seg {
 	const uint8_t *data;
 	bool has_ts;
 	uint32_t tsval, tsecr;
+	unsigned int nsack;
+	uint32_t sack[8];		/* left, right pairs */
 };
 
 static int nfw_seg_parse(struct nfw_seg *s, const struct nfw_pkt *pkt)
@@ -42,6 +44,7 @@ static int nfw_seg_parse(struct nfw_seg *s, const struct nfw_pkt *pkt)
 	s->len = pkt->l3_end - pkt->l4_off - thl;
 	s->has_ts = false;
 	s->tsval = s->tsecr = 0;
+	s->nsack = 0;
 	for (o = th + 20, end = th + thl; o < end;) {
 		if (*o == NFW_TCPOPT_EOL)
 			break;
@@ -55,6 +58,15 @@ static int nfw_seg_parse(struct nfw_seg *s, const struct nfw_pkt *pkt)
 			s->has_ts = true;
 			s->tsval = nfw_get_be32(o + 2);
 			s->tsecr = nfw_get_be32(o + 6);
+		} else if (o[0] == NFW_TCPOPT_SACK && o[1] >= 10 &&
+			   (o[1] - 2) % 8 == 0) {
+			unsigned int i, n = (o[1] - 2) / 8;
+
+			for (i = 0; i < n && i < 4; i++) {
+				s->sack[2 * i] = nfw_get_be32(o + 2 + 8 * i);
+				s->sack[2 * i + 1] = nfw_get_be32(o + 6 + 8 * i);
+			}
+			s->nsack = i;
 		}
 		o += o[1];
 	}
@@ -215,7 +227,36 @@ static void nfw_tcp_rtt_sample(struct nfw *fw, struct nfw_conn *c,
 	}
 }
 
-/* New data acknowledged: RFC 5681 growth, RFC 6582 recovery. */
+static bool nfw_sack_on(const struct nfw_conn *c)
+{
+	return c->flags & NFW_CF_SACK;
+}
+
+/* Loss detected: halve, and start recovery (RFC 6675, or RFC 6582). */
+static void nfw_tcp_enter_recovery(struct nfw *fw, struct nfw_conn *c)
+{
+	uint32_t flight = c->snd_max - c->snd_una;
+
+	/* RFC 6582 3.2: not for losses from before a timeout's recovery */
+	if (SEQ_LT(c->snd_una, c->recover))
+		return;
+	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
+	c->recover = c->snd_max;
+	c->flags |= NFW_CF_RECOVERY;
+	c->flags &= ~NFW_CF_RTT_TIMING;
+	if (nfw_sack_on(c)) {
+		c->cwnd = c->ssthresh;
+		c->rexmit_nxt = c->snd_una;
+		c->rexmit_out = 0;
+		nfw_sack_output(fw, c);
+	} else {
+		c->cwnd = c->ssthresh + 3u * c->mss;
+		nfw_tcp_rexmit_una(fw, c);
+	}
+	nfw_tcp_arm_rexmt(fw, c);
+}
+
+/* New data acknowledged: RFC 5681 growth, or progress in recovery. */
 static void nfw_tcp_cc_ack(struct nfw *fw, struct nfw_conn *c,
 			   uint32_t acked)
 {
@@ -227,6 +268,11 @@ static void nfw_tcp_cc_ack(struct nfw *fw, struct nfw_conn *c,
 			c->cwnd = flight + c->mss < c->ssthresh ?
 				  flight + c->mss : c->ssthresh;
 			c->flags &= ~NFW_CF_RECOVERY;
+			c->rexmit_out = 0;
+		} else if (nfw_sack_on(c)) {
+			c->rexmit_out -= acked < c->rexmit_out ? acked :
+					 c->rexmit_out;
+			nfw_sack_output(fw, c);
 		} else {
 			/* partial ACK: the next hole, deflate by what left */
 			nfw_tcp_rexmit_una(fw, c);
@@ -244,27 +290,20 @@ static void nfw_tcp_cc_ack(struct nfw *fw, struct nfw_conn *c,
 		c->cwnd = NFW_CWND_MAX;
 }
 
-/* Three duplicate ACKs: fast retransmit and recovery (RFC 6582). */
+/* A duplicate ACK (RFC 5681, or RFC 6675's: one with new SACK news). */
 static void nfw_tcp_dupack(struct nfw *fw, struct nfw_conn *c)
 {
-	uint32_t flight = c->snd_max - c->snd_una;
-
 	if (c->flags & NFW_CF_RECOVERY) {
-		c->cwnd += c->mss;
+		if (nfw_sack_on(c))
+			nfw_sack_output(fw, c);
+		else
+			c->cwnd += c->mss;	/* NewReno inflation */
 		return;
 	}
-	if (++c->dupacks != 3)
-		return;		/* limited transmit sends in output */
-	/* RFC 6582 3.2: not for losses from before a timeout's recovery */
-	if (SEQ_LT(c->snd_una, c->recover))
-		return;
-	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
-	c->recover = c->snd_max;
-	c->cwnd = c->ssthresh + 3u * c->mss;
-	c->flags |= NFW_CF_RECOVERY;
-	c->flags &= ~NFW_CF_RTT_TIMING;
-	nfw_tcp_rexmit_una(fw, c);
-	nfw_tcp_arm_rexmt(fw, c);
+	c->dupacks++;
+	if (nfw_sack_on(c) ? nfw_sack_loss_detected(c) : c->dupacks >= 3)
+		nfw_tcp_enter_recovery(fw, c);
+	/* below the threshold, limited transmit sends in output */
 }
 
 /* Returns false if the connection is gone. */
@@ -272,6 +311,7 @@ static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
 			const struct nfw_seg *s)
 {
 	uint32_t wnd = s->wnd << c->snd_wscale;
+	bool sack_news;
 
 	if (SEQ_GT(s->ack, c->snd_max)) {
 		c->flags |= NFW_CF_ACK_NOW;	/* acks what we never sent */
@@ -282,10 +322,15 @@ static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
 		return true;
 	}
 
+	sack_news = nfw_sack_on(c) && s->nsack &&
+		    nfw_sack_update(c, s->sack, s->nsack);
 	if (SEQ_LEQ(s->ack, c->snd_una)) {
-		if (s->ack == c->snd_una && !s->len &&
-		    !(s->flags & NFW_TCP_FIN) && wnd == c->snd_wnd &&
-		    c->snd_una != c->snd_max)
+		bool dup = s->ack == c->snd_una && c->snd_una != c->snd_max &&
+			   (nfw_sack_on(c) ? sack_news :
+			    !s->len && !(s->flags & NFW_TCP_FIN) &&
+			    wnd == c->snd_wnd);
+
+		if (dup)
 			nfw_tcp_dupack(fw, c);
 		else if (s->ack != c->snd_una || s->len)
 			c->dupacks = 0;
@@ -297,6 +342,7 @@ static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
 		nfw_tcp_rtt_sample(fw, c, s);
 		nfw_tcp_drop_acked(fw, c, data);
 		c->snd_una = s->ack;
+		nfw_sack_advance(c);
 		if (SEQ_LT(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
 		if (data) {
@@ -310,6 +356,10 @@ static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
 			c->t_rexmt = 0;
 		else if (!(c->flags & NFW_CF_RECOVERY))
 			nfw_tcp_arm_rexmt(fw, c);
+		/* SACK may show a loss on an ACK that still moved snd_una */
+		if (nfw_sack_on(c) && !(c->flags & NFW_CF_RECOVERY) &&
+		    nfw_sack_loss_detected(c))
+			nfw_tcp_enter_recovery(fw, c);
 	}
 
 	/* send window update (RFC 9293 3.10.7.4, fifth check) */

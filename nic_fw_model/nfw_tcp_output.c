@@ -264,9 +264,8 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 		uint32_t off = c->snd_nxt - c->snd_una;
 		uint32_t avail = SEQ_GT(c->write_seq, c->snd_nxt) ?
 				 c->write_seq - c->snd_nxt : 0;
-		uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
 		uint32_t mss = nfw_tcp_mss_now(c);
-		uint32_t len, seq = c->snd_nxt;
+		uint32_t len, seq = c->snd_nxt, cwnd = c->cwnd, room;
 		bool fin, send;
 		uint8_t tf = NFW_TCP_ACK;
 
@@ -275,9 +274,17 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 		/* limited transmit (RFC 3042): a segment per early dupack */
 		if (c->dupacks && c->dupacks < 3 &&
 		    !(c->flags & NFW_CF_RECOVERY))
-			wnd = c->snd_wnd < c->cwnd + c->dupacks * c->mss ?
-			      c->snd_wnd : c->cwnd + c->dupacks * c->mss;
-		len = wnd > off ? wnd - off : 0;
+			cwnd += c->dupacks * c->mss;
+		/* the peer's window bounds what is outstanding; cwnd bounds
+		 * what is in flight, which in SACK recovery is the pipe */
+		len = c->snd_wnd > off ? c->snd_wnd - off : 0;
+		if ((c->flags & NFW_CF_RECOVERY) && (c->flags & NFW_CF_SACK))
+			room = cwnd > nfw_sack_pipe(c) ?
+			       cwnd - nfw_sack_pipe(c) : 0;
+		else
+			room = cwnd > off ? cwnd - off : 0;
+		if (len > room)
+			len = room;
 		if (len > avail)
 			len = avail;
 		if (len > mss)
@@ -345,22 +352,35 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 	}
 }
 
-/* Retransmit the first unacknowledged segment (fast retransmit). */
-void nfw_tcp_rexmit_una(struct nfw *fw, struct nfw_conn *c)
+/*
+ * Send [seq, seq + len) again (len at most a segment), with FIN if it ends
+ * where our FIN is.  Returns -1 if the connection broke meanwhile.
+ */
+int nfw_tcp_rexmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
+		   uint32_t len)
 {
-	uint32_t avail = c->write_seq - c->snd_una;
-	uint32_t mss = nfw_tcp_mss_now(c);
-	uint32_t len = avail < mss ? avail : mss;
 	uint8_t tf = NFW_TCP_ACK;
+	uint32_t mss = nfw_tcp_mss_now(c);
 
-	if ((c->flags & NFW_CF_FIN_SENT) && len == avail)
+	if (len > mss)
+		len = mss;
+	if (SEQ_GT(seq + len, c->write_seq))
+		len = SEQ_GT(c->write_seq, seq) ? c->write_seq - seq : 0;
+	if ((c->flags & NFW_CF_FIN_SENT) && seq + len == c->write_seq)
 		tf |= NFW_TCP_FIN;
 	if (!len && !(tf & NFW_TCP_FIN))
-		return;
-	if (nfw_tcp_xmit(fw, c, c->snd_una, len, tf)) {
+		return 0;
+	if (nfw_tcp_xmit(fw, c, seq, len, tf)) {
 		nfw_tcp_send_broken(fw, c);
-		return;
+		return -1;
 	}
 	c->rexmits++;
 	c->flags &= ~NFW_CF_RTT_TIMING;		/* Karn */
+	return 0;
+}
+
+/* Retransmit the first unacknowledged segment (fast retransmit). */
+void nfw_tcp_rexmit_una(struct nfw *fw, struct nfw_conn *c)
+{
+	nfw_tcp_rexmit(fw, c, c->snd_una, c->mss);
 }

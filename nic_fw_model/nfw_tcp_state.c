@@ -196,6 +196,7 @@ int nfw_tcp_import(struct nfw *fw, uint64_t addr, uint32_t len,
 	if (c->max_window < c->snd_wnd)
 		c->max_window = c->snd_wnd;
 	c->recover = c->snd_una;
+	c->high_sack = c->snd_una;
 	c->rcv_nxt = le32toh(st.rcv_nxt);
 	c->rcv_adv = le32toh(st.rcv_wup) + le32toh(st.rcv_wnd);
 	if (SEQ_LT(c->rcv_adv, c->rcv_nxt))

@@ -66,6 +66,9 @@ static void nfw_timer_rexmt(struct nfw *fw, struct nfw_conn *c)
 	c->dupacks = 0;
 	c->flags &= ~(NFW_CF_RECOVERY | NFW_CF_RTT_TIMING);
 	c->recover = c->snd_max;
+	c->rexmit_out = 0;
+	/* the peer may renege on SACKs (RFC 2018): start over from snd_una */
+	nfw_sack_clear(c);
 	/* go back to the first unacknowledged byte */
 	c->snd_nxt = c->snd_una;
 	nfw_tcp_arm_rexmt(fw, c);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "hh.h"
+#include "../nfw_tcp.h"
 #include "../../selftests/tools/stream.h"
 
 static const char *ns_os, *ns_wire, *xfer_path;
@@ -244,7 +245,23 @@ static bool run_xfer(const struct xfer_spec *sp)
 		next_switch = hh_now_ms() + sp->pingpong_ms;
 
 	end = hh_now_ms() + sp->timeout_s * 1000ULL;
+	uint64_t next_dbg = hh_now_ms() + 2000;
 	while (ok && !hh_conn_done(&c) && !c.reset && hh_now_ms() < end) {
+		if (getenv("HH_VERBOSE") && hh_now_ms() > next_dbg &&
+		    c.cid != CHW_CID_NONE) {
+			struct nfw_conn *k = nfw_conn_by_cid(nic.fw, c.cid);
+
+			next_dbg = hh_now_ms() + 2000;
+			if (k)
+				note("rcvd %llu sent %llu acked %llu | una %u nxt-una %u max-una %u wr-una %u cwnd %u ssth %u rto %u bo %u rex %u dup %u fl 0x%x swnd %u | rcv_adv-nxt %u ooo %u rbufs %u sacked %u",
+				     (unsigned long long)c.rcvd, (unsigned long long)c.sent,
+				     (unsigned long long)c.acked, k->snd_una,
+				     k->snd_nxt - k->snd_una, k->snd_max - k->snd_una,
+				     k->write_seq - k->snd_una, k->cwnd, k->ssthresh,
+				     k->rto_ms, k->backoff, k->rexmits, k->dupacks,
+				     k->flags, k->snd_wnd, k->rcv_adv - k->rcv_nxt,
+				     k->ooo_segs, k->rbuf_count, k->sacked);
+		}
 		uint64_t goal = (rx ? sp->bytes : 0) + (tx ? sp->bytes : 0);
 
 		hh_conn_step(&c);
