@@ -274,6 +274,12 @@ struct chw_cmd_send {
 };
 CHW_STATIC_ASSERT(sizeof(struct chw_cmd_send) == 16, "send size");
 #define CHW_SEND_PSH		(1u << 0)	/* end of an application write */
+/*
+ * SENDs a connection may have outstanding (not yet covered by CHW_EV_ACK)
+ * that the NIC always takes; more may be refused with CHW_ST_NO_MEM when
+ * NIC memory is short, so the OS keeps to this many or retries.
+ */
+#define CHW_CONN_SEND_SLOTS	64
 
 /* ch_nic_recvd: the application consumed len bytes; reopen the window. */
 struct chw_cmd_recvd {

@@ -113,7 +113,7 @@ struct nfw_conn *nfw_conn_alloc(struct nfw *fw, int *status)
 		*status = CHW_ST_NO_CONN;
 		return NULL;
 	}
-	if (fw->mem_used + sizeof(*c) > fw->mem_total) {
+	if (fw->mem_used + NFW_CONN_COST > fw->mem_total) {
 		*status = CHW_ST_NO_MEM;
 		return NULL;
 	}
@@ -358,7 +358,7 @@ void nfw_conn_flush_events(struct nfw *fw)
 void nfw_resource_changed(struct nfw *fw)
 {
 	uint64_t free_mem = fw->mem_total - fw->mem_used;
-	uint64_t by_mem = free_mem / sizeof(struct nfw_conn);
+	uint64_t by_mem = free_mem / NFW_CONN_COST;
 	struct chw_ev_resource ev = {
 		.op = CHW_EV_RESOURCE,
 		.free_conns = htole32(by_mem < fw->nfree ? by_mem : fw->nfree),

@@ -91,6 +91,10 @@ struct nfw_rbuf {
 };
 #define NFW_RBUFS		16	/* posted buffers per connection */
 
+/* What a connection costs the NIC's memory at least. */
+#define NFW_CONN_COST	(sizeof(struct nfw_conn) + \
+			 CHW_CONN_SEND_SLOTS * sizeof(struct nfw_send_pair))
+
 /* An out-of-order segment held until the hole before it fills. */
 struct nfw_ooo {
 	struct nfw_ooo *next;		/* in sequence order */

@@ -71,7 +71,7 @@ static int nfw_state_check(const struct chw_conn_state *st)
 
 static uint32_t nfw_pow2_at_least(uint32_t n)
 {
-	uint32_t p = 16;
+	uint32_t p = CHW_CONN_SEND_SLOTS;
 
 	while (p < n)
 		p <<= 1;

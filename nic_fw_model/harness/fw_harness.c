@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hh.h"
@@ -124,6 +125,20 @@ static int peer_start(const char *mode, bool v6, int port, uint64_t bytes,
 	return hh_spawn(argv, out);
 }
 
+/* Wait for the peer to exit, moving frames meanwhile (we are its wire). */
+static int peer_wait(int pid, int timeout_s)
+{
+	uint64_t end = hh_now_ms() + timeout_s * 1000ULL;
+	int st;
+
+	while (hh_now_ms() < end) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		hh_pump(&nic, 5, -1, 0);
+	}
+	return hh_wait(pid, 0);
+}
+
 /* The SHA-256 the peer printed on the line starting with key. */
 static bool peer_digest(const char *out, const char *key, char hex[65])
 {
@@ -172,10 +187,13 @@ struct xfer_spec {
 	bool expect_reset;
 	bool close_first;		/* we close (CLOSE) right after sending */
 	int timeout_s;
+	bool (*midway)(struct hh_conn *c);	/* once, at 30% */
 };
 
-static bool run_xfer(const struct xfer_spec *sp)
+static bool run_xfer(const struct xfer_spec *spec)
 {
+	struct xfer_spec copy = *spec, *sp = &copy;
+	bool sp_midway_done = false;
 	uint64_t seed = 1000 + next_port;
 	int port = next_port++, lfd, fd, pid, rc;
 	bool rx = strcmp(sp->peer_mode, "recv") != 0;	/* we receive */
@@ -266,6 +284,12 @@ static bool run_xfer(const struct xfer_spec *sp)
 
 		hh_conn_step(&c);
 		hh_pump(&nic, 5, c.fd, POLLIN | POLLOUT);
+		if (sp->midway && !sp_midway_done && c.cid != CHW_CID_NONE &&
+		    (c.rcvd + c.sent) * 100 >= goal * 30) {
+			if (!sp->midway(&c))
+				ok = false;
+			sp_midway_done = true;
+		}
 		if (sp->restore_at_pct && c.cid != CHW_CID_NONE &&
 		    (c.rcvd + c.sent) * 100 >= goal * sp->restore_at_pct) {
 			rc = hh_conn_restore(&c);
@@ -308,10 +332,7 @@ static bool run_xfer(const struct xfer_spec *sp)
 	while (hh_now_ms() < end && !c.freed && c.fd < 0 &&
 	       c.cid != CHW_CID_NONE)
 		hh_pump(&nic, 5, -1, 0);
-	end = hh_now_ms() + 2000;
-	while (hh_now_ms() < end)
-		hh_pump(&nic, 5, -1, 0);
-	rc = hh_wait(pid, 10);
+	rc = peer_wait(pid, 20);
 	if (rc && !sp->expect_reset) {
 		note("peer exited with %d", rc);
 		peer_show(out);
@@ -435,6 +456,214 @@ static bool t_restore_roundtrip(void)
 	return run_xfer(&s);
 }
 
+/*
+ * Every kind of malformed command, sent while c transfers: each must get
+ * its own error event with the right status, and c must not notice.
+ */
+static bool bad_commands(struct hh_conn *c)
+{
+	uint64_t outside = HH_RAM_BASE + nic.ram_size + 4096;
+	uint64_t state = hh_alloc(&nic, 4096);
+	struct chw_conn_state *st = hh_ptr(&nic, state);
+	uint8_t *junk;
+	struct {
+		const char *what;
+		struct chw_msg m;
+		uint8_t status;
+	} cases[] = {
+		{ "unknown opcode", { .op = 0x7f }, CHW_ST_BAD_OP },
+		{ "stale connection id",
+		  { .op = CHW_OP_SEND, .arg = htole16(100),
+		    .cid = htole32(c->cid ^ (1u << CHW_CID_SLOT_BITS)),
+		    .val = htole64(c->send_area) }, CHW_ST_BAD_CID },
+		{ "no such slot", { .op = CHW_OP_RECVD, .cid = htole32(4000) },
+		  CHW_ST_BAD_CID },
+		{ "send of length 0",
+		  { .op = CHW_OP_SEND, .cid = htole32(c->cid),
+		    .val = htole64(c->send_area) }, CHW_ST_BAD_LEN },
+		{ "send outside guest memory",
+		  { .op = CHW_OP_SEND, .arg = htole16(1000),
+		    .cid = htole32(c->cid), .val = htole64(outside) },
+		  CHW_ST_DMA },
+		{ "recvd beyond what arrived",
+		  { .op = CHW_OP_RECVD, .cid = htole32(c->cid),
+		    .val = htole64(1ULL << 40) }, CHW_ST_BAD_LEN },
+		{ "unknown ctrl code",
+		  { .op = CHW_OP_CTRL, .arg = htole16(999),
+		    .cid = htole32(c->cid) }, CHW_ST_BAD_CODE },
+		{ "post outside guest memory",
+		  { .op = CHW_OP_POST, .arg = htole16(4096),
+		    .cid = htole32(c->cid), .val = htole64(outside) },
+		  CHW_ST_DMA },
+		{ "handoff state outside guest memory",
+		  { .op = CHW_OP_HANDOFF, .arg = htole16(sizeof(*st)),
+		    .val = htole64(outside) }, CHW_ST_DMA },
+		{ "handoff of a bad state block",
+		  { .op = CHW_OP_HANDOFF, .arg = htole16(sizeof(*st)),
+		    .val = htole64(state) }, CHW_ST_BAD_STATE },
+		{ "handoff state too short",
+		  { .op = CHW_OP_HANDOFF, .arg = htole16(8),
+		    .val = htole64(state) }, CHW_ST_BAD_LEN },
+		{ "restore into too small a buffer",
+		  { .op = CHW_OP_RESTORE, .arg = htole16(16),
+		    .cid = htole32(c->cid), .val = htole64(state) },
+		  CHW_ST_BAD_LEN },
+		{ "forward of a frame for nobody",
+		  { .op = CHW_OP_FORWARD, .arg = htole16(100),
+		    .val = htole64(state) }, CHW_ST_BAD_CID },
+		{ "forward of length 0",
+		  { .op = CHW_OP_FORWARD, .val = htole64(state) },
+		  CHW_ST_BAD_LEN },
+	};
+	unsigned int i, errors0 = nic.errors;
+	bool ok = true;
+
+	/* a state block that is wrong in its version only */
+	memset(st, 0, sizeof(*st));
+	st->version = htole16(CHW_STATE_VERSION + 7);
+	st->hdr_len = htole16(sizeof(*st));
+	junk = hh_ptr(&nic, state + sizeof(*st));
+	for (i = 0; i < 100; i++)
+		junk[i] = (uint8_t)(i * 37);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct chw_ev_done d;
+		int st_got;
+
+		if (cases[i].m.op == CHW_OP_FORWARD && cases[i].m.arg)
+			cases[i].m.val = htole64(state + sizeof(*st));
+		st_got = hh_cmd_wait(&nic, &cases[i].m, &d);
+		if (st_got != cases[i].status) {
+			note("%s: status %d, expected %u", cases[i].what,
+			     st_got, cases[i].status);
+			ok = false;
+		}
+	}
+	note("%u malformed commands, %u error events, the transfer goes on",
+	     i, nic.errors - errors0);
+	return ok && nic.errors - errors0 == i;
+}
+
+static bool t_bad_commands(void)
+{
+	struct xfer_spec s = { .peer_mode = "duplex", .bytes = 8u << 20,
+			       .midway = bad_commands, .timeout_s = 120 };
+
+	return run_xfer(&s);
+}
+
+/*
+ * More connections than NIC memory holds: the handoffs that do not fit
+ * are refused whole, the resource events say the NIC is full, and every
+ * connection, offloaded or not, delivers its bytes.
+ */
+static bool t_capacity(void)
+{
+	enum { N = 48 };
+	static struct hh_conn conns[N];
+	uint64_t seed = 4242, end;
+	int port = next_port++, lfd, pid, i, rc, offloaded = 0, refused = 0;
+	int tap_os = nic.tap_os, tap_wire = nic.tap_wire;
+	uint8_t os_mac[6], wire_mac[6];
+	char out[64];
+	bool ok = true, all;
+
+	/* a NIC whose memory holds about 24 connections */
+	memcpy(os_mac, nic.os_mac, 6);
+	memcpy(wire_mac, nic.wire_mac, 6);
+	hh_nic_fini(&nic);
+	memset(&nic, 0, sizeof(nic));
+	if (hh_nic_init(&nic, 64, 24))
+		return false;
+	nic.ns_os = ns_os;
+	nic.tap_os = tap_os;
+	nic.tap_wire = tap_wire;
+	memcpy(nic.os_mac, os_mac, 6);
+	memcpy(nic.wire_mac, wire_mac, 6);
+
+	snprintf(out, sizeof(out), "/tmp/hh-peer-%d.out", port);
+	lfd = listen_in_os(false, port);
+	/* the peer sends and closes first: no TIME_WAIT on the NIC's side */
+	pid = peer_start("send", false, port, 256u << 10, seed, NULL, out, N);
+	for (i = 0; i < N && ok; i++) {
+		int fd = accept_pumping(lfd, 10000);
+
+		if (fd < 0) {
+			note("connection %d never came", i);
+			ok = false;
+			break;
+		}
+		hh_conn_init(&conns[i], &nic, fd, seed, seed, 0, 256u << 10);
+		conns[i].flow = i;
+		conns[i].fin_after_eof = true;
+	}
+	close(lfd);
+	for (i = 0; i < N && ok; i++) {
+		rc = hh_conn_handoff(&conns[i], NULL, NULL);
+		if (!rc)
+			offloaded++;
+		else if (rc == -CHW_ST_NO_MEM || rc == -CHW_ST_NO_CONN)
+			refused++;
+		else {
+			note("handoff %d: unexpected %d", i, rc);
+			ok = false;
+		}
+	}
+	note("%d offloaded, %d refused for lack of NIC memory; resources: %u conns, %u KiB free",
+	     offloaded, refused, le32toh(nic.res.free_conns),
+	     le32toh(nic.res.free_mem_kb));
+	if (!offloaded || !refused || le32toh(nic.res.free_conns) != 0)
+		ok = false;
+
+	end = hh_now_ms() + 120000;
+	do {
+		all = true;
+		for (i = 0; i < N; i++) {
+			hh_conn_step(&conns[i]);
+			all &= hh_conn_done(&conns[i]) && !conns[i].reset &&
+			       conns[i].bad_at < 0;
+		}
+		hh_pump(&nic, 5, -1, 0);
+	} while (!all && hh_now_ms() < end);
+	for (i = 0; i < N; i++) {
+		if (getenv("HH_VERBOSE"))
+			note("conn %d: fd %d cid 0x%x sent %llu acked %llu fin %d",
+			     i, conns[i].fd, conns[i].cid,
+			     (unsigned long long)conns[i].sent,
+			     (unsigned long long)conns[i].acked,
+			     conns[i].fin_sent);
+		hh_conn_close(&conns[i]);
+	}
+	rc = peer_wait(pid, 60);
+	if (rc) {
+		note("peer exited with %d", rc);
+		peer_show(out);
+		ok = false;
+	}
+	if (!all) {
+		note("not every connection received its stream intact");
+		ok = false;
+	}
+	/* the connections end; their memory comes back */
+	end = hh_now_ms() + 5000;
+	while (hh_now_ms() < end)
+		hh_pump(&nic, 5, -1, 0);
+	note("after the transfers: %u conns free", le32toh(nic.res.free_conns));
+	if (le32toh(nic.res.free_conns) == 0)
+		ok = false;
+	unlink(out);
+
+	hh_nic_fini(&nic);
+	memset(&nic, 0, sizeof(nic));
+	if (hh_nic_init(&nic, 64, 16384))
+		return false;
+	nic.ns_os = ns_os;
+	nic.tap_os = tap_os;
+	nic.tap_wire = tap_wire;
+	memcpy(nic.os_mac, os_mac, 6);
+	memcpy(nic.wire_mac, wire_mac, 6);
+	return ok;
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(void);
@@ -449,6 +678,8 @@ static const struct {
 	{ "fw_rst", t_rst },
 	{ "fw_handoff_nonempty", t_handoff_nonempty },
 	{ "fw_restore_roundtrip", t_restore_roundtrip },
+	{ "fw_capacity", t_capacity },
+	{ "fw_bad_commands", t_bad_commands },
 };
 
 int main(int argc, char **argv)

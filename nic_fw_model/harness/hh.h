@@ -75,6 +75,7 @@ struct hh_conn {
 
 	uint64_t send_total, sent, acked;
 	bool close_after_send;		/* CLOSE rather than SHUT_WR */
+	bool fin_after_eof;		/* close only once the peer did */
 	bool fin_sent;
 	struct sha256 sha_tx;
 

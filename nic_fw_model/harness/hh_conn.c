@@ -76,7 +76,8 @@ static void hh_conn_kstep(struct hh_conn *c)
 		sha256_update(&c->sha_tx, buf, n);
 		c->sent += n;
 	}
-	if (c->sent == c->send_total && !c->fin_sent && !c->hold_fin) {
+	if (c->sent == c->send_total && !c->fin_sent && !c->hold_fin &&
+	    (!c->fin_after_eof || c->peer_fin)) {
 		shutdown(c->fd, SHUT_WR);
 		c->fin_sent = true;
 	}
@@ -123,7 +124,8 @@ static void hh_conn_ostep(struct hh_conn *c)
 		hh_cmd(nic, &m);
 		c->sent += len;
 	}
-	if (c->sent == c->send_total && !c->fin_sent) {
+	if (c->sent == c->send_total && !c->fin_sent &&
+	    (!c->fin_after_eof || c->peer_fin)) {
 		struct chw_cmd_ctrl m = {
 			.op = CHW_OP_CTRL,
 			.code = htole16(c->close_after_send ? CHW_CC_CLOSE :
