@@ -551,6 +551,29 @@ static bool t_bad_commands(void)
 	return run_xfer(&s);
 }
 
+#define HH_MEM_KB	16384
+static uint32_t base_mem_kb = HH_MEM_KB;	/* --mem-kb */
+
+/* A fresh NIC with mem_kb of memory, on the same taps. */
+static int nic_reinit(uint32_t mem_kb)
+{
+	int tap_os = nic.tap_os, tap_wire = nic.tap_wire;
+	uint8_t os_mac[6], wire_mac[6];
+
+	memcpy(os_mac, nic.os_mac, 6);
+	memcpy(wire_mac, nic.wire_mac, 6);
+	hh_nic_fini(&nic);
+	memset(&nic, 0, sizeof(nic));
+	if (hh_nic_init(&nic, 64, mem_kb))
+		return -1;
+	nic.ns_os = ns_os;
+	nic.tap_os = tap_os;
+	nic.tap_wire = tap_wire;
+	memcpy(nic.os_mac, os_mac, 6);
+	memcpy(nic.wire_mac, wire_mac, 6);
+	return 0;
+}
+
 /*
  * More connections than NIC memory holds: the handoffs that do not fit
  * are refused whole, the resource events say the NIC is full, and every
@@ -562,23 +585,12 @@ static bool t_capacity(void)
 	static struct hh_conn conns[N];
 	uint64_t seed = 4242, end;
 	int port = next_port++, lfd, pid, i, rc, offloaded = 0, refused = 0;
-	int tap_os = nic.tap_os, tap_wire = nic.tap_wire;
-	uint8_t os_mac[6], wire_mac[6];
 	char out[64];
 	bool ok = true, all;
 
-	/* a NIC whose memory holds about 24 connections */
-	memcpy(os_mac, nic.os_mac, 6);
-	memcpy(wire_mac, nic.wire_mac, 6);
-	hh_nic_fini(&nic);
-	memset(&nic, 0, sizeof(nic));
-	if (hh_nic_init(&nic, 64, 24))
+	/* a NIC whose memory holds about a dozen connections */
+	if (nic_reinit(24))
 		return false;
-	nic.ns_os = ns_os;
-	nic.tap_os = tap_os;
-	nic.tap_wire = tap_wire;
-	memcpy(nic.os_mac, os_mac, 6);
-	memcpy(nic.wire_mac, wire_mac, 6);
 
 	snprintf(out, sizeof(out), "/tmp/hh-peer-%d.out", port);
 	lfd = listen_in_os(false, port);
@@ -652,16 +664,7 @@ static bool t_capacity(void)
 		ok = false;
 	unlink(out);
 
-	hh_nic_fini(&nic);
-	memset(&nic, 0, sizeof(nic));
-	if (hh_nic_init(&nic, 64, 16384))
-		return false;
-	nic.ns_os = ns_os;
-	nic.tap_os = tap_os;
-	nic.tap_wire = tap_wire;
-	memcpy(nic.os_mac, os_mac, 6);
-	memcpy(nic.wire_mac, wire_mac, 6);
-	return ok;
+	return !nic_reinit(base_mem_kb) && ok;
 }
 
 static const struct {
@@ -692,7 +695,7 @@ int main(int argc, char **argv)
 		{ }
 	};
 	unsigned int i, n = sizeof(tests) / sizeof(tests[0]), run = 0, bad = 0;
-	uint32_t mem_kb = 16384;
+
 	int c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -701,7 +704,7 @@ int main(int argc, char **argv)
 		case 'o': ns_os = optarg; break;
 		case 'w': ns_wire = optarg; break;
 		case 'x': xfer_path = optarg; break;
-		case 'm': mem_kb = atoi(optarg); break;
+		case 'm': base_mem_kb = atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -709,7 +712,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: fw_harness --os NS --wire NS --xfer PATH [TEST...]\n");
 		return 2;
 	}
-	if (hh_nic_init(&nic, 64, mem_kb))
+	if (hh_nic_init(&nic, 64, base_mem_kb))
 		return 1;
 	nic.ns_os = ns_os;
 	nic.tap_os = hh_tap_open(ns_os, "hos0", nic.os_mac);
