@@ -2,7 +2,8 @@
 /*
  * fw_harness - the firmware against Linux's TCP, with real connections.
  *
- *   fw_harness --os NS --wire NS --xfer PATH [--mem-kb N] [TEST...]
+ *   fw_harness --os NS --wire NS --xfer PATH [--mem-kb N] [--fuzz CMD]
+ *              [TEST...]
  *
  * The OS side's Linux TCP accepts a connection from the peer (hnd_xfer in
  * the wire namespace); the harness hands it to the firmware with
@@ -28,7 +29,7 @@
 #include "../nfw_tcp.h"
 #include "../../selftests/tools/stream.h"
 
-static const char *ns_os, *ns_wire, *xfer_path;
+static const char *ns_os, *ns_wire, *xfer_path, *fuzz_cmd;
 static struct hh_nic nic;
 static int next_port = 20000;
 
@@ -667,6 +668,21 @@ static bool t_capacity(void)
 	return !nic_reinit(base_mem_kb) && ok;
 }
 
+/* The firmware's fuzz targets, briefly: no finding allowed. */
+static bool t_fuzz_smoke(void)
+{
+	int rc;
+
+	if (!fuzz_cmd) {
+		note("no --fuzz command given");
+		return false;
+	}
+	rc = system(fuzz_cmd);
+	note("fuzzers: %s", rc ? "FOUND something (see build/fuzz/)" :
+	     "no crash, leak or undefined behaviour");
+	return rc == 0;
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(void);
@@ -683,6 +699,7 @@ static const struct {
 	{ "fw_restore_roundtrip", t_restore_roundtrip },
 	{ "fw_capacity", t_capacity },
 	{ "fw_bad_commands", t_bad_commands },
+	{ "fw_fuzz_smoke", t_fuzz_smoke },
 };
 
 int main(int argc, char **argv)
@@ -692,6 +709,7 @@ int main(int argc, char **argv)
 		{ "wire", required_argument, NULL, 'w' },
 		{ "xfer", required_argument, NULL, 'x' },
 		{ "mem-kb", required_argument, NULL, 'm' },
+		{ "fuzz", required_argument, NULL, 'f' },
 		{ }
 	};
 	unsigned int i, n = sizeof(tests) / sizeof(tests[0]), run = 0, bad = 0;
@@ -705,6 +723,7 @@ int main(int argc, char **argv)
 		case 'w': ns_wire = optarg; break;
 		case 'x': xfer_path = optarg; break;
 		case 'm': base_mem_kb = atoi(optarg); break;
+		case 'f': fuzz_cmd = optarg; break;
 		default: return 2;
 		}
 	}

@@ -30,4 +30,5 @@ setup "$os" hos0 10.88.0.2 fd88::2 02:88:00:00:00:02
 setup "$wire" hwire0 10.88.0.1 fd88::1 02:88:00:00:00:01
 
 "$BUILD/harness/fw_harness" --os "$os" --wire "$wire" \
-	--xfer "$BUILD/tools/host/hnd_xfer" "$@"
+	--xfer "$BUILD/tools/host/hnd_xfer" \
+	--fuzz "make -s -C $here/../fuzz BUILD=$BUILD smoke" "$@"

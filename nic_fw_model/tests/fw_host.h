@@ -8,6 +8,7 @@
 #ifndef FW_HOST_H
 #define FW_HOST_H
 
+#include <endian.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
