@@ -13,7 +13,7 @@ KDIR ?= /usr/src/linux-headers-$(KVER)
 BUILD := $(CURDIR)/build
 export KVER KDIR
 
-.PHONY: all deps module qemu initramfs fw-test fw-harness tools check demo clean help
+.PHONY: all deps module qemu initramfs fw-test fw-harness bench-fw tools check demo clean help
 
 all: module qemu initramfs
 
@@ -46,6 +46,10 @@ fw-harness: deps tools
 SUITES := nic
 
 # Every suite runs even if an earlier one failed; the summary decides.
+# The firmware's instructions per packet (callgrind).
+bench-fw: deps
+	bash scripts/bench-fw.sh
+
 check: all
 	@rm -rf $(BUILD)/results
 	-$(MAKE) fw-test

@@ -6,33 +6,52 @@
 #include "nfw_priv.h"
 #include "nfw_pkt.h"
 
-/* Add len bytes at data to a 32-bit one's-complement accumulator. */
+static inline uint64_t nfw_add_carry(uint64_t a, uint64_t b)
+{
+	a += b;
+	return a + (a < b);
+}
+
+/*
+ * Add len bytes at data to a one's-complement accumulator (the sum of
+ * big-endian 16-bit words).  The sum is independent of byte order (RFC
+ * 1071 2.(B)), so the words are added eight bytes at a time in the CPU's
+ * order and the folded result swapped once.  Only the last call of a
+ * chain may have an odd length.
+ */
 uint32_t nfw_csum_add(uint32_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t acc = sum;
+	uint64_t acc = 0, w[4];
+	uint32_t r;
 
-	while (len >= 8) {
-		uint32_t a, b;
-
-		memcpy(&a, p, 4);
-		memcpy(&b, p + 4, 4);
-		acc += (uint64_t)be32toh(a) + be32toh(b);
-		p += 8;
-		len -= 8;
+	for (; len >= 32; p += 32, len -= 32) {
+		memcpy(w, p, 32);
+		acc = nfw_add_carry(acc, w[0]);
+		acc = nfw_add_carry(acc, w[1]);
+		acc = nfw_add_carry(acc, w[2]);
+		acc = nfw_add_carry(acc, w[3]);
 	}
-	while (len >= 2) {
-		acc += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		len -= 2;
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(w, p, 8);
+		acc = nfw_add_carry(acc, w[0]);
 	}
-	if (len)
-		acc += (uint32_t)p[0] << 8;
-	while (acc >> 32)
-		acc = (acc & 0xffffffff) + (acc >> 32);
-	acc = (acc & 0xffff) + (acc >> 16);
-	acc = (acc & 0xffff) + (acc >> 16);
-	return (uint32_t)acc;
+	if (len) {
+		w[0] = 0;
+		memcpy(w, p, len);
+		acc = nfw_add_carry(acc, w[0]);
+	}
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	r = (uint32_t)acc;
+	r = (r & 0xffff) + (r >> 16);
+	r = (r & 0xffff) + (r >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	r = ((r >> 8) | (r << 8)) & 0xffff;
+#endif
+	sum += r;
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (sum & 0xffff) + (sum >> 16);
 }
 
 uint16_t nfw_csum_fold(uint32_t sum)

@@ -9,12 +9,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "fuzz_conn.h"
+#include "../tests/fw_conn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fw_host h;
-	uint32_t cid = fuzz_setup(&h);
+	uint32_t cid = fw_conn_setup(&h);
 	size_t off;
 
 	for (off = 0; off + 16 <= size; off += 16) {
@@ -27,9 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			m.val = htole64(RAM_BASE + (le64toh(m.val) % RAM_SIZE));
 		host_post_cmd(&h, &m);
 		if ((off / 16) % 8 == 7)
-			fuzz_drain(&h);
+			fw_conn_drain(&h);
 	}
-	fuzz_drain(&h);
+	fw_conn_drain(&h);
 	host_fini(&h);
 	return 0;
 }

@@ -25,6 +25,10 @@ struct fw_host {
 	uint8_t *ram;
 	unsigned int irqs[CHW_NUM_VECTORS];
 	/* frames the firmware transmitted */
+	bool seq_only;			/* keep only what a benchmark needs */
+	unsigned int data_frames;	/* seq_only: frames with payload */
+	uint32_t seq_end;		/* seq_only: highest end sent */
+	uint32_t tsval;			/* seq_only: last TSval sent */
 	unsigned int nframes;
 	uint8_t *frames[MAX_FRAMES];
 	size_t frame_len[MAX_FRAMES];

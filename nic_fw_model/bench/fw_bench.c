@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * fw_bench - drive the firmware through a bulk receive or a bulk send of
+ * MSS-sized segments, with nothing else around it, so that callgrind can
+ * count the firmware's instructions per packet (scripts/bench-fw.sh).
+ *
+ *   fw_bench rx N     N data segments in, the firmware ACKs and delivers
+ *   fw_bench tx N     the firmware sends N data segments; ACKs come back
+ *                     for every second one, as from Linux
+ *
+ * Everything the firmware does per packet is counted: parsing, TCP, DMA
+ * of payload to or from host memory, events and the OS's commands for
+ * the packet (RECVD, reposted buffers, SENDs).  The bench's own work
+ * (building frames, reading events) is outside the counted functions.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tests/fw_conn.h"
+#include "../nfw_pkt.h"
+
+#define MSS		1448
+#define RBUFS		8
+#define RBUF_LEN	32768
+#define SEND_CHUNK	61440
+#define SEND_AREA	(1u << 20)
+
+static void post_buf(struct fw_host *h, uint32_t cid, uint64_t addr)
+{
+	struct chw_cmd_post p = {
+		.op = CHW_OP_POST, .cid = htole32(cid),
+		.len = htole16(RBUF_LEN), .addr = htole64(addr),
+	};
+
+	host_post_cmd(h, &p);
+}
+
+/* The OS's side of each event: the reader consumes, buffers return. */
+static uint64_t handle_events(struct fw_host *h, uint32_t cid,
+			      const uint64_t *rbuf)
+{
+	struct chw_msg ev;
+	uint64_t acked = 0;
+
+	while (host_next_event(h, &ev)) {
+		if (ev.op == CHW_EV_RECV) {
+			const struct chw_ev_recv *r = (const void *)&ev;
+			struct chw_cmd_recvd m = {
+				.op = CHW_OP_RECVD, .cid = htole32(cid),
+				.len = htole64(le16toh(r->len)),
+			};
+			unsigned int i;
+
+			host_post_cmd(h, &m);
+			for (i = 0; i < RBUFS && (r->flags & CHW_RECV_BUF_DONE); i++)
+				if (le64toh(r->addr) >= rbuf[i] &&
+				    le64toh(r->addr) < rbuf[i] + RBUF_LEN)
+					post_buf(h, cid, rbuf[i]);
+		} else if (ev.op == CHW_EV_ACK) {
+			acked += le64toh(((struct chw_ev_ack *)&ev)->len);
+		}
+	}
+	return acked;
+}
+
+/* A segment from the peer: seq, ack, payload len, timestamps. */
+static size_t peer_segment(uint8_t *f, uint32_t seq, uint32_t ack,
+			   uint32_t len, uint32_t tsval, uint32_t tsecr)
+{
+	static uint8_t tcp[32 + MSS];
+
+	memset(tcp, 0, 32);
+	nfw_put_be32(tcp + 4, seq);
+	nfw_put_be32(tcp + 8, ack);
+	tcp[12] = 8 << 4;
+	tcp[13] = NFW_TCP_ACK;
+	nfw_put_be16(tcp + 14, 8192);		/* << 7: 1 MiB */
+	memcpy(tcp + 20, "\x01\x01\x08\x0a", 4);
+	nfw_put_be32(tcp + 24, tsval);
+	nfw_put_be32(tcp + 28, tsecr);
+	memset(tcp + 32, 0x5a, len);
+	return fw_conn_frame(f, tcp, 32 + len);
+}
+
+static void bench_rx(struct fw_host *h, uint32_t cid, unsigned int n)
+{
+	static uint8_t frame[2048];
+	uint64_t rbuf[RBUFS];
+	uint32_t seq = CONN_RCV_NXT;
+	unsigned int i;
+
+	for (i = 0; i < RBUFS; i++) {
+		rbuf[i] = host_alloc(h, RBUF_LEN);
+		post_buf(h, cid, rbuf[i]);
+	}
+	nfw_run(h->fw);
+	for (i = 0; i < n; i++) {
+		size_t len = peer_segment(frame, seq, CONN_SND_UNA + 8192, MSS,
+					  100 + i, h->tsval);
+
+		nfw_rx_frame(h->fw, frame, len);
+		seq += MSS;
+		nfw_run(h->fw);
+		handle_events(h, cid, rbuf);
+		nfw_run(h->fw);
+	}
+	printf("rx: %u segments in, %u bytes delivered\n", n, seq - CONN_RCV_NXT);
+}
+
+static void bench_tx(struct fw_host *h, uint32_t cid, unsigned int n)
+{
+	static uint8_t frame[2048];
+	uint64_t area = host_alloc(h, SEND_AREA), sent = 0, acked = 0;
+	uint32_t acked_seq = CONN_SND_UNA;
+	unsigned int last_acked_frames = 0, tsval = 100;
+	uint64_t rbuf[RBUFS] = { 0 };
+
+	/* first let the handed-off queue (8 KiB) be acknowledged */
+	h->data_frames = 0;
+	while (h->data_frames < n) {
+		while (sent - acked < SEND_AREA - SEND_CHUNK) {
+			struct chw_cmd_send m = {
+				.op = CHW_OP_SEND, .cid = htole32(cid),
+				.len = htole16(SEND_CHUNK),
+				.addr = htole64(area + sent % SEND_AREA),
+			};
+
+			if ((sent % SEND_AREA) + SEND_CHUNK > SEND_AREA)
+				m.len = htole16(SEND_AREA - sent % SEND_AREA);
+			host_post_cmd(h, &m);
+			sent += le16toh(m.len);
+			nfw_run(h->fw);
+		}
+		/* the peer ACKs every second segment */
+		if (h->data_frames >= last_acked_frames + 2 ||
+		    acked_seq != h->seq_end) {
+			size_t len = peer_segment(frame, CONN_RCV_NXT, h->seq_end,
+						  0, tsval++, h->tsval);
+
+			acked_seq = h->seq_end;
+			last_acked_frames = h->data_frames;
+			nfw_rx_frame(h->fw, frame, len);
+			nfw_run(h->fw);
+		}
+		acked += handle_events(h, cid, rbuf);
+	}
+	printf("tx: %u segments out, %llu bytes acknowledged\n", h->data_frames,
+	       (unsigned long long)acked);
+}
+
+int main(int argc, char **argv)
+{
+	struct fw_host h;
+	unsigned int n = argc > 2 ? atoi(argv[2]) : 10000;
+	uint32_t cid;
+
+	if (argc < 2 || (strcmp(argv[1], "rx") && strcmp(argv[1], "tx"))) {
+		fprintf(stderr, "usage: fw_bench rx|tx [N]\n");
+		return 2;
+	}
+	cid = fw_conn_setup(&h);
+	h.seq_only = true;
+	if (!strcmp(argv[1], "rx"))
+		bench_rx(&h, cid, n);
+	else
+		bench_tx(&h, cid, n);
+	host_fini(&h);
+	return 0;
+}
