@@ -33,3 +33,13 @@ for mode in rx tx; do
 		$((csum / pkts)) $(((total - csum) / pkts)) 3144
 done
 echo "($N segments each; callgrind outputs in $BUILD/fw/callgrind.{rx,tx})"
+
+# The harness: the same path with Linux's TCP and with the firmware's.
+if [ "$(id -u)" -eq 0 ]; then
+	make -s -C "$REPO/selftests/tools" BUILD="$BUILD" >/dev/null
+	make -s -C "$REPO/nic_fw_model/harness" BUILD="$BUILD" all >/dev/null
+	BUILD=$BUILD bash "$REPO/nic_fw_model/harness/fw_harness.sh" --bench |
+		grep '^bench:' | sed 's/^bench: //'
+else
+	echo "(the harness throughput needs root: skipped)"
+fi

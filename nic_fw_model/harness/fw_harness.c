@@ -189,6 +189,8 @@ struct xfer_spec {
 	bool close_first;		/* we close (CLOSE) right after sending */
 	int timeout_s;
 	bool (*midway)(struct hh_conn *c);	/* once, at 30% */
+	bool no_handoff;		/* stay on Linux: the baseline */
+	double *mbps;			/* out: the application's throughput */
 };
 
 static bool run_xfer(const struct xfer_spec *spec)
@@ -201,7 +203,7 @@ static bool run_xfer(const struct xfer_spec *spec)
 	bool tx = strcmp(sp->peer_mode, "send") != 0;	/* we send */
 	struct hh_conn c;
 	char out[64], tx_hex[65], rx_hex[65], peer_hex[65];
-	uint64_t end, next_switch = 0;
+	uint64_t end, next_switch = 0, t0;
 	size_t rcvq = 0, sndq = 0;
 	bool ok = true;
 
@@ -248,8 +250,10 @@ static bool run_xfer(const struct xfer_spec *spec)
 		c.hold_reads = false;
 		c.hold_fin = false;
 	}
-	rc = hh_conn_handoff(&c, &rcvq, &sndq);
-	if (rc) {
+	rc = sp->no_handoff ? 0 : hh_conn_handoff(&c, &rcvq, &sndq);
+	if (sp->no_handoff) {
+		note("left on Linux's TCP (baseline)");
+	} else if (rc) {
 		note("handoff failed: %d", rc);
 		ok = false;
 	} else {
@@ -263,6 +267,7 @@ static bool run_xfer(const struct xfer_spec *spec)
 	if (sp->pingpong_ms)
 		next_switch = hh_now_ms() + sp->pingpong_ms;
 
+	t0 = hh_now_ms();
 	end = hh_now_ms() + sp->timeout_s * 1000ULL;
 	uint64_t next_dbg = hh_now_ms() + 2000;
 	while (ok && !hh_conn_done(&c) && !c.reset && hh_now_ms() < end) {
@@ -311,6 +316,9 @@ static bool run_xfer(const struct xfer_spec *spec)
 			next_switch = hh_now_ms() + sp->pingpong_ms;
 		}
 	}
+	if (sp->mbps)
+		*sp->mbps = (c.rcvd + c.sent) / 1e3 /
+			    (hh_now_ms() - t0 ? hh_now_ms() - t0 : 1);
 	if (!hh_conn_done(&c) && !c.reset) {
 		note("incomplete: sent %llu/%llu received %llu/%llu fin %d",
 		     (unsigned long long)c.sent,
@@ -668,6 +676,35 @@ static bool t_capacity(void)
 	return !nic_reinit(base_mem_kb) && ok;
 }
 
+/*
+ * fw_harness --bench: the same 256 MB through the same harness, once left
+ * on Linux's TCP (frames through the NIC's host path) and once handed off
+ * to the firmware; each way, and the ratio.
+ */
+static int bench(void)
+{
+	static const char *const modes[] = { "send", "recv" };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		double linux_mbps = 0, fw_mbps = 0;
+		struct xfer_spec s = { .peer_mode = modes[i],
+				       .bytes = 256u << 20, .timeout_s = 300,
+				       .no_handoff = true, .mbps = &linux_mbps };
+
+		if (!run_xfer(&s))
+			return 1;
+		s.no_handoff = false;
+		s.mbps = &fw_mbps;
+		if (!run_xfer(&s))
+			return 1;
+		printf("bench: bulk %s: Linux TCP %.1f MB/s, firmware %.1f MB/s, ratio %.2f\n",
+		       i ? "send" : "receive", linux_mbps, fw_mbps,
+		       fw_mbps / linux_mbps);
+	}
+	return 0;
+}
+
 /* The firmware's fuzz targets, briefly: no finding allowed. */
 static bool t_fuzz_smoke(void)
 {
@@ -710,9 +747,11 @@ int main(int argc, char **argv)
 		{ "xfer", required_argument, NULL, 'x' },
 		{ "mem-kb", required_argument, NULL, 'm' },
 		{ "fuzz", required_argument, NULL, 'f' },
+		{ "bench", no_argument, NULL, 'b' },
 		{ }
 	};
 	unsigned int i, n = sizeof(tests) / sizeof(tests[0]), run = 0, bad = 0;
+	bool bench_mode = false;
 
 	int c;
 
@@ -724,6 +763,7 @@ int main(int argc, char **argv)
 		case 'x': xfer_path = optarg; break;
 		case 'm': base_mem_kb = atoi(optarg); break;
 		case 'f': fuzz_cmd = optarg; break;
+		case 'b': bench_mode = true; break;
 		default: return 2;
 		}
 	}
@@ -739,6 +779,8 @@ int main(int argc, char **argv)
 	if (nic.tap_os < 0 || nic.tap_wire < 0)
 		return 1;
 
+	if (bench_mode)
+		return bench();
 	for (i = 0; i < n; i++) {
 		int k;
 		bool want = optind == argc;
