@@ -116,6 +116,8 @@ void nfw_tcp_timers(struct nfw *fw, uint64_t now)
 	uint32_t i;
 
 	fw->now_ms = now;
+	if (fw->nfree == fw->cfg.max_conns)
+		return;		/* nothing offloaded: nothing to scan */
 	for (i = 0; i < fw->cfg.max_conns; i++) {
 		struct nfw_conn *c = &fw->conns[i];
 
@@ -153,6 +155,8 @@ uint64_t nfw_tcp_next_deadline(struct nfw *fw)
 	uint64_t best = UINT64_MAX;
 	uint32_t i;
 
+	if (fw->nfree == fw->cfg.max_conns)
+		return best;
 	for (i = 0; i < fw->cfg.max_conns; i++) {
 		const struct nfw_conn *c = &fw->conns[i];
 
