@@ -604,7 +604,12 @@ static int queue_unsent(int fd, struct stream *tx, size_t *queued)
 
 	if (tcp_info_of(fd, &ti))
 		return -1;
-	need = (size_t)(ti.tcpi_snd_cwnd + 4) * ti.tcpi_snd_mss + (256 << 10);
+	/*
+	 * Twice the flight: ACKs already on their way when the block went up
+	 * may still open cwnd (seen on a loaded machine: all of one cwnd's
+	 * worth plus the margin went out).
+	 */
+	need = 2 * (size_t)(ti.tcpi_snd_cwnd + 4) * ti.tcpi_snd_mss + (512 << 10);
 	/* room for skb overhead; the kernel doubles what it is given */
 	v = need < TEST_SNDBUF ? TEST_SNDBUF : need;
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)))
