@@ -352,7 +352,9 @@ static bool run_xfer(const struct xfer_spec *spec)
 		if (!peer_digest(out, strcmp(sp->peer_mode, "duplex") ?
 				 "flow" : "sent", peer_hex) ||
 		    strcmp(peer_hex, rx_hex)) {
-			note("sha256 of the peer's stream differs");
+			note("sha256 of the peer's stream differs: %.16s here, %.16s there (%llu bytes read)",
+			     rx_hex, peer_hex, (unsigned long long)c.rcvd);
+			peer_show(out);
 			ok = false;
 		}
 	}
@@ -369,6 +371,7 @@ static bool run_xfer(const struct xfer_spec *spec)
 		     c.restores);
 	if (c.fd >= 0)
 		close(c.fd);
+	hh_conn_forget(&c);	/* c lives on this stack frame only */
 	unlink(out);
 	return ok;
 }
@@ -655,6 +658,8 @@ static bool t_capacity(void)
 		hh_conn_close(&conns[i]);
 	}
 	rc = peer_wait(pid, 60);
+	for (i = 0; i < N; i++)
+		hh_conn_forget(&conns[i]);
 	if (rc) {
 		note("peer exited with %d", rc);
 		peer_show(out);

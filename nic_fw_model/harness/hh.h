@@ -89,6 +89,8 @@ struct hh_conn {
 	uint64_t send_area;		/* HH_SEND_AREA bytes of RAM */
 	uint64_t rbuf[HH_RBUFS];
 	uint32_t rbuf_fill[HH_RBUFS];	/* bytes the NIC reported */
+	uint64_t recvd_pending;		/* read, not yet told (RECVD) */
+	uint32_t post_pending;		/* full buffers to post again */
 	uint32_t handoffs, restores;
 };
 
@@ -120,5 +122,6 @@ bool hh_conn_done(const struct hh_conn *c);
 void hh_conn_event(struct hh_conn *c, const struct chw_msg *ev);
 void hh_conn_digest(struct hh_conn *c, char tx[65], char rx[65]);
 void hh_conn_close(struct hh_conn *c);
+void hh_conn_forget(struct hh_conn *c);
 
 #endif /* HH_H */

@@ -152,27 +152,23 @@ static void hh_post(struct hh_conn *c, unsigned int i)
 }
 
 /* Commands that events asked for are sent here, outside the event loop. */
-static uint64_t hh_pending_recvd[HH_MAX_CONNS];
-static uint32_t hh_pending_post[HH_MAX_CONNS];
-
 static void hh_conn_flush_cmds(struct hh_conn *c)
 {
-	uint32_t slot = CHW_CID_SLOT(c->cid) % HH_MAX_CONNS;
 	unsigned int i;
 
-	if (hh_pending_recvd[slot]) {
+	if (c->recvd_pending) {
 		struct chw_cmd_recvd m = {
 			.op = CHW_OP_RECVD,
 			.cid = htole32(c->cid),
-			.len = htole64(hh_pending_recvd[slot]),
+			.len = htole64(c->recvd_pending),
 		};
 
-		hh_pending_recvd[slot] = 0;
+		c->recvd_pending = 0;
 		hh_cmd(c->nic, &m);
 	}
 	for (i = 0; i < HH_RBUFS; i++) {
-		if (hh_pending_post[slot] & (1u << i)) {
-			hh_pending_post[slot] &= ~(1u << i);
+		if (c->post_pending & (1u << i)) {
+			c->post_pending &= ~(1u << i);
 			hh_post(c, i);
 		}
 	}
@@ -190,13 +186,13 @@ void hh_conn_event(struct hh_conn *c, const struct chw_msg *ev)
 		unsigned int i;
 
 		hh_app_read(c, hh_ptr(c->nic, addr), len);
-		hh_pending_recvd[slot] += len;
+		c->recvd_pending += len;
 		for (i = 0; i < HH_RBUFS; i++) {
 			if (addr < c->rbuf[i] || addr >= c->rbuf[i] + HH_RBUF_LEN)
 				continue;
 			c->rbuf_fill[i] += len;
 			if (r->flags & CHW_RECV_BUF_DONE)
-				hh_pending_post[slot] |= 1u << i;
+				c->post_pending |= 1u << i;
 		}
 		break;
 	}
@@ -217,8 +213,8 @@ void hh_conn_event(struct hh_conn *c, const struct chw_msg *ev)
 		case CHW_CC_FREED:
 			c->freed = true;
 			c->nic->conn[slot] = NULL;
-			hh_pending_recvd[slot] = 0;
-			hh_pending_post[slot] = 0;
+			c->recvd_pending = 0;
+			c->post_pending = 0;
 			c->cid = CHW_CID_NONE;
 			break;
 		}
@@ -383,8 +379,8 @@ int hh_conn_restore(struct hh_conn *c)
 		rc.taken_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	}
 	nic->conn[slot] = NULL;
-	hh_pending_recvd[slot] = 0;
-	hh_pending_post[slot] = 0;
+	c->recvd_pending = 0;
+	c->post_pending = 0;
 	c->cid = CHW_CID_NONE;
 
 	st = hh_ptr(nic, buf);
@@ -450,4 +446,12 @@ void hh_conn_digest(struct hh_conn *c, char tx[65], char rx[65])
 	s = c->sha_rx;
 	sha256_final(&s, d);
 	sha256_hex(d, rx);
+}
+
+/* The application is gone: events for c must find nobody. */
+void hh_conn_forget(struct hh_conn *c)
+{
+	if (c->cid != CHW_CID_NONE &&
+	    c->nic->conn[CHW_CID_SLOT(c->cid) % HH_MAX_CONNS] == c)
+		c->nic->conn[CHW_CID_SLOT(c->cid) % HH_MAX_CONNS] = NULL;
 }
