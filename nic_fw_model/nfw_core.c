@@ -182,6 +182,13 @@ bool nfw_mmio_write(struct nfw *fw, uint64_t addr, uint64_t val,
 
 	switch (addr) {
 	case CHW_REG_CTRL:
+		/*
+		 * A reset's completion must be this reset's: clear RESET_DONE
+		 * now, so a driver polling for it cannot see an old one and
+		 * write its rings while the firmware is still wiping them.
+		 */
+		if (v & CHW_CTRL_RESET)
+			nfw_and(&fw->status_reg, ~CHW_STATUS_RESET_DONE);
 		nfw_store(&fw->ctrl_reg, v & CHW_CTRL_ENABLE);
 		nfw_or(&fw->pending, (v & CHW_CTRL_RESET) ?
 			NFW_PEND_RESET : NFW_PEND_CTRL);

@@ -162,9 +162,11 @@ static void test_identity(void)
 	CHECK(host_rd(&h, CHW_REG_STATUS) & CHW_STATUS_RESET_DONE);
 	CHECK(host_rd(&h, CHW_REG_STATUS) & CHW_STATUS_LINK_UP);
 	CHECK(host_enable(&h));
-	/* reset forgets the rings */
+	/* reset forgets the rings; its completion is not an old one's */
 	host_wr(&h, CHW_REG_CTRL, CHW_CTRL_RESET);
+	CHECK(!(host_rd(&h, CHW_REG_STATUS) & CHW_STATUS_RESET_DONE));
 	host_run(&h);
+	CHECK(host_rd(&h, CHW_REG_STATUS) & CHW_STATUS_RESET_DONE);
 	CHECK(!(host_rd(&h, CHW_REG_STATUS) & CHW_STATUS_ENABLED));
 	CHECK(host_rd(&h, CHW_REG_RING(CHW_RING_TX) + CHW_RING_SIZE) == 0);
 	host_fini(&h);
