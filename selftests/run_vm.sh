@@ -69,7 +69,7 @@ qemu=(
 	-display none -monitor none -no-reboot
 	-L /usr/share/seabios -L /usr/share/qemu
 	-kernel "/boot/vmlinuz-$KVER" -initrd "$BUILD/initramfs.cpio.gz"
-	-append "console=ttyS0 quiet panic=-1 hnd_mode=$mode hnd_suites=$suite_list"
+	-append "console=ttyS0 quiet panic=-1 no_timer_check hnd_mode=$mode hnd_suites=$suite_list"
 	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no
 	-device handoff-nic,netdev=n0,mac=$MAC
 )
