@@ -35,7 +35,6 @@ bool nfw_rx_frame(struct nfw *fw, const void *frame, size_t len)
 		return true;	/* a stopped NIC drops what arrives */
 
 	/* the lookup layer: offloaded connections' segments go to TCP */
-	fw->now_ms = nfw_now_ms(fw);
 	if (nfw_tcp_rx(fw, frame, len))
 		return true;
 

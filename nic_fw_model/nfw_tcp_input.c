@@ -575,6 +575,8 @@ bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len)
 	}
 	nfw_stat_add(fw, CHW_STAT_RX_FRAMES, 1);
 	nfw_stat_add(fw, CHW_STAT_RX_BYTES, len);
+	/* the clock only for our segments: the host's frames pass by */
+	fw->now_ms = nfw_now_ms(fw);
 	nfw_tcp_input(fw, c, frame, len);
 	return true;
 }

@@ -106,21 +106,31 @@ void nfw_tcp_drop_acked(struct nfw *fw, struct nfw_conn *c, uint32_t acked)
 	}
 }
 
-/* SACK blocks the next segment carries: held segments, merged. */
+/*
+ * One SACK block from the held segments starting at o, overlapping and
+ * adjacent ones merged.  Returns the segment after the block.
+ */
+static const struct nfw_ooo *nfw_ooo_block(const struct nfw_ooo *o,
+					   uint32_t *l, uint32_t *r)
+{
+	*l = o->seq;
+	*r = o->seq + o->len;
+	for (o = o->next; o && SEQ_LEQ(o->seq, *r); o = o->next)
+		*r = SEQ_MAX(*r, o->seq + o->len);
+	return o;
+}
+
+/* SACK blocks the next segment carries. */
 static unsigned int nfw_sack_blocks(const struct nfw_conn *c)
 {
 	const struct nfw_ooo *o = c->ooo;
 	unsigned int n = 0;
+	uint32_t l, r;
 
 	if (!(c->flags & NFW_CF_SACK))
 		return 0;
-	while (o && n < NFW_MAX_SACK_OUT) {
-		uint32_t r = o->seq + o->len;
-
-		for (o = o->next; o && SEQ_LEQ(o->seq, r); o = o->next)
-			r = SEQ_MAX(r, o->seq + o->len);
-		n++;
-	}
+	for (; o && n < NFW_MAX_SACK_OUT; n++)
+		o = nfw_ooo_block(o, &l, &r);
 	return n;
 }
 
@@ -133,10 +143,10 @@ static uint32_t nfw_tcp_mss_now(const struct nfw_conn *c)
 }
 
 static uint8_t *nfw_put_tcp_opts(struct nfw *fw, struct nfw_conn *c,
-				 uint8_t *p, unsigned int *nsack)
+				 uint8_t *p)
 {
-	const struct nfw_ooo *o;
-	unsigned int n = 0;
+	unsigned int n = c->ooo ? nfw_sack_blocks(c) : 0, i;
+	const struct nfw_ooo *o = c->ooo;
 
 	if (c->flags & NFW_CF_TS) {
 		*p++ = NFW_TCPOPT_NOP;
@@ -147,26 +157,19 @@ static uint8_t *nfw_put_tcp_opts(struct nfw *fw, struct nfw_conn *c,
 		nfw_put_be32(p + 4, c->ts_recent);
 		p += 8;
 	}
-	if ((c->flags & NFW_CF_SACK) && c->ooo) {
-		uint8_t *hdr = p;
+	if (n) {
+		*p++ = NFW_TCPOPT_NOP;
+		*p++ = NFW_TCPOPT_NOP;
+		*p++ = NFW_TCPOPT_SACK;
+		*p++ = 2 + 8 * n;
+		for (i = 0; i < n; i++, p += 8) {
+			uint32_t l, r;
 
-		p += 4;
-		/* merge adjacent held segments into blocks */
-		for (o = c->ooo; o && n < NFW_MAX_SACK_OUT; n++) {
-			uint32_t l = o->seq, r = o->seq + o->len;
-
-			for (o = o->next; o && SEQ_LEQ(o->seq, r); o = o->next)
-				r = SEQ_MAX(r, o->seq + o->len);
+			o = nfw_ooo_block(o, &l, &r);
 			nfw_put_be32(p, l);
 			nfw_put_be32(p + 4, r);
-			p += 8;
 		}
-		hdr[0] = NFW_TCPOPT_NOP;
-		hdr[1] = NFW_TCPOPT_NOP;
-		hdr[2] = NFW_TCPOPT_SACK;
-		hdr[3] = 2 + 8 * n;
 	}
-	*nsack = n;
 	return p;
 }
 
@@ -179,14 +182,14 @@ static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 			uint32_t len, uint8_t tcp_flags)
 {
 	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th, *opt_end;
-	unsigned int ip_hl = c->v6 ? 40 : 20, thl, nsack;
+	unsigned int ip_hl = c->v6 ? 40 : 20, thl;
 	uint32_t sum, l4_len;
 
 	memcpy(f, c->pmac, 6);
 	memcpy(f + 6, c->lmac, 6);
 	nfw_put_be16(f + 12, c->v6 ? NFW_ETH_P_IPV6 : NFW_ETH_P_IP);
 	th = ip + ip_hl;
-	opt_end = nfw_put_tcp_opts(fw, c, th + 20, &nsack);
+	opt_end = nfw_put_tcp_opts(fw, c, th + 20);
 	thl = opt_end - th;
 	if (len && nfw_send_fetch(fw, c, seq - c->snd_una, th + thl, len))
 		return -1;

@@ -67,11 +67,10 @@ int nfw_tso_segment(struct nfw *fw, uint8_t *frame, size_t len,
 		if (nseg)
 			th[13] &= ~NFW_TCP_CWR;
 		nfw_put_be16(th + 16, 0);
-		pkt.frame = seg;
+		/* the addresses in frame are the segment's too */
 		sum = nfw_csum_pseudo(&pkt, hdr_len - l4_off + chunk);
 		sum = nfw_csum_add(sum, th, hdr_len - l4_off + chunk);
 		nfw_put_be16(th + 16, ~nfw_csum_fold(sum));
-		pkt.frame = frame;
 
 		fw->ops.tx_frame(fw->opaque, seg, hdr_len + chunk);
 		nseg++;

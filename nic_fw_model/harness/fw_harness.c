@@ -221,7 +221,7 @@ static bool run_xfer(const struct xfer_spec *spec)
 	close(lfd);
 	if (fd < 0) {
 		note("no connection from the peer");
-		hh_wait(pid, 1);
+		peer_wait(pid, 1);
 		return false;
 	}
 	/* a duplex peer sends REPLY(seed) and expects seed back */

@@ -88,7 +88,6 @@ struct hh_conn {
 
 	uint64_t send_area;		/* HH_SEND_AREA bytes of RAM */
 	uint64_t rbuf[HH_RBUFS];
-	uint32_t rbuf_fill[HH_RBUFS];	/* bytes the NIC reported */
 	uint64_t recvd_pending;		/* read, not yet told (RECVD) */
 	uint32_t post_pending;		/* full buffers to post again */
 	uint32_t handoffs, restores;

@@ -147,7 +147,6 @@ static void hh_post(struct hh_conn *c, unsigned int i)
 		.addr = htole64(c->rbuf[i]),
 	};
 
-	c->rbuf_fill[i] = 0;
 	hh_cmd(c->nic, &m);
 }
 
@@ -190,7 +189,6 @@ void hh_conn_event(struct hh_conn *c, const struct chw_msg *ev)
 		for (i = 0; i < HH_RBUFS; i++) {
 			if (addr < c->rbuf[i] || addr >= c->rbuf[i] + HH_RBUF_LEN)
 				continue;
-			c->rbuf_fill[i] += len;
 			if (r->flags & CHW_RECV_BUF_DONE)
 				c->post_pending |= 1u << i;
 		}
