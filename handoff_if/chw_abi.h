@@ -55,6 +55,7 @@
 #define CHW_REG_NIC_MEM_KB	0x028	/* RO: firmware memory budget */
 #define CHW_REG_MAX_CONNS	0x02c	/* RO: connection slots */
 #define CHW_REG_FAULT		0x030	/* WO: CHW_FAULT_* (fault injection) */
+#define CHW_REG_CONN_LIMIT	0x034	/* RW: live connections allowed, 0 all */
 
 #define CHW_ID_MAGIC		0x4e434843	/* "CHCN" read as bytes */
 #define CHW_ABI_MAJOR		1
@@ -143,6 +144,9 @@ enum chw_stat {
 	CHW_STAT_EVENTS,		/* events produced */
 	CHW_STAT_RING_ERRORS,		/* doorbells out of range */
 	CHW_STAT_IRQS,			/* interrupts raised */
+	CHW_STAT_TCP_NO_BUF,		/* offloaded bytes dropped: no POST */
+	CHW_STAT_TCP_OOO,		/* offloaded segments held out of order */
+	CHW_STAT_TCP_REXMT,		/* offloaded segments retransmitted */
 	CHW_STAT_COUNT
 };
 
@@ -317,7 +321,10 @@ enum chw_ctrl {
 	CHW_CC_TIMEDOUT = 0x84,	/* retransmissions gave up */
 };
 
-/* ch_nic_forward: a frame the OS received for an offloaded connection. */
+/*
+ * ch_nic_forward: a frame the OS received for an offloaded connection.
+ * Always answered with CHW_EV_DONE, so the OS knows when its buffer is free.
+ */
 struct chw_cmd_forward {
 	__u8 op;		/* CHW_OP_FORWARD */
 	__u8 flags;		/* 0 */

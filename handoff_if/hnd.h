@@ -46,12 +46,19 @@ struct hnd_rx_buf {
 	dma_addr_t dma;
 };
 
-/* A command waiting for its CHW_EV_DONE, matched by command index. */
+/*
+ * A command waiting for its CHW_EV_DONE, matched by command index: a
+ * sleeper (comp) or, if cb is set, a callback run in the event softirq.
+ */
 struct hnd_cmd_wait {
 	u32 idx;
 	struct chw_ev_done done;
 	struct completion comp;
+	void (*cb)(struct hnd_cmd_wait *w);
 };
+
+/* The status a waiter sees when the device went away first. */
+#define HND_ST_GONE	0xff
 
 /* The state of a NOP round-trip test (debugfs nop_test). */
 struct hnd_nop_test {
@@ -108,6 +115,7 @@ struct hnd_dev {
 
 	struct hnd_sw_stats stats;
 	struct dentry *debugfs;
+	void *bp;			/* the bypass protocol's per-NIC state */
 };
 
 static inline void hnd_wr(struct hnd_dev *hd, u32 reg, u32 val)
@@ -148,10 +156,19 @@ int hnd_cmd_post(struct hnd_dev *hd, const struct chw_msg *cmds,
 		 unsigned int n);
 int hnd_cmd_exec(struct hnd_dev *hd, const struct chw_msg *cmd,
 		 struct chw_ev_done *done, unsigned long timeout);
+int hnd_cmd_submit(struct hnd_dev *hd, const struct chw_msg *cmd,
+		   struct hnd_cmd_wait *w);
+void hnd_cmd_fail_all(struct hnd_dev *hd);
 void hnd_set_event_handler(struct hnd_dev *hd, hnd_event_fn fn, void *ctx);
 int hnd_ev_napi_poll(struct napi_struct *napi, int budget);
 int hnd_status_to_errno(u8 status);
 int hnd_nop_test(struct hnd_dev *hd, u32 n, char *res, size_t len);
+
+/* bypass_proto/: the protocol, and a handoff NIC appearing and going */
+int bp_init(void);
+void bp_exit(void);
+int bp_nic_add(struct hnd_dev *hd);
+void bp_nic_remove(struct hnd_dev *hd);
 
 /* hnd_ethtool.c */
 extern const struct ethtool_ops hnd_ethtool_ops;

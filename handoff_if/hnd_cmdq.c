@@ -102,6 +102,7 @@ int hnd_cmd_exec(struct hnd_dev *hd, const struct chw_msg *cmd,
 	u32 slot;
 
 	init_completion(&w.comp);
+	w.cb = NULL;
 	for (;;) {
 		spin_lock_bh(&hd->cmd_lock);
 		if (hd->failed) {
@@ -142,6 +143,71 @@ int hnd_cmd_exec(struct hnd_dev *hd, const struct chw_msg *cmd,
 	return hnd_status_to_errno(w.done.status);
 }
 
+/*
+ * Post one command whose CHW_EV_DONE runs w->cb (in the event softirq, or
+ * from hnd_cmd_fail_all() if the device goes first).  Does not sleep.
+ * Returns 0, -EBUSY if the ring is full, or -EIO if the NIC failed.
+ */
+int hnd_cmd_submit(struct hnd_dev *hd, const struct chw_msg *cmd,
+		   struct hnd_cmd_wait *w)
+{
+	u32 slot;
+
+	spin_lock_bh(&hd->cmd_lock);
+	if (hd->failed || !hnd_cmd_room(hd)) {
+		bool failed = hd->failed;
+
+		spin_unlock_bh(&hd->cmd_lock);
+		if (!failed)
+			hnd_stat_inc(hd, &hd->stats.cmd_ring_full);
+		return failed ? -EIO : -EBUSY;
+	}
+	w->idx = hd->cmd_tail;
+	slot = HND_CMD_SLOT(w->idx);
+	hd->cmd_wait[slot] = w;
+	hd->cmd_ring[slot] = *cmd;
+	hd->cmd_tail++;
+	hnd_cmd_doorbell(hd);
+	spin_unlock_bh(&hd->cmd_lock);
+	hnd_stat_inc(hd, &hd->stats.cmds);
+	return 0;
+}
+
+static void hnd_cmd_finish(struct hnd_cmd_wait *w)
+{
+	if (w->cb)
+		w->cb(w);
+	else
+		complete(&w->comp);
+}
+
+/*
+ * The device stopped (reset or removal): answer every command still
+ * waiting with HND_ST_GONE, so no sleeper waits out its timeout and no
+ * callback's buffer leaks.
+ */
+void hnd_cmd_fail_all(struct hnd_dev *hd)
+{
+	u32 i;
+
+	for (i = 0; i < HND_CMD_RING_SIZE; i++) {
+		struct hnd_cmd_wait *w;
+
+		spin_lock_bh(&hd->cmd_lock);
+		w = hd->cmd_wait[i];
+		hd->cmd_wait[i] = NULL;
+		spin_unlock_bh(&hd->cmd_lock);
+		if (!w)
+			continue;
+		memset(&w->done, 0, sizeof(w->done));
+		w->done.op = CHW_EV_DONE;
+		w->done.status = HND_ST_GONE;
+		local_bh_disable();
+		hnd_cmd_finish(w);
+		local_bh_enable();
+	}
+}
+
 void hnd_set_event_handler(struct hnd_dev *hd, hnd_event_fn fn, void *ctx)
 {
 	napi_disable(&hd->ev_napi);
@@ -172,8 +238,8 @@ static void hnd_ev_done(struct hnd_dev *hd, const struct chw_msg *m)
 	if (w && w->idx == idx) {
 		hd->cmd_wait[HND_CMD_SLOT(idx)] = NULL;
 		w->done = *d;
-		complete(&w->comp);
 		spin_unlock(&hd->cmd_lock);
+		hnd_cmd_finish(w);
 		return;
 	}
 	if (d->cmd_op == CHW_OP_NOP && hd->nop) {

@@ -106,11 +106,31 @@ static const struct file_operations hnd_inject_fops = {
 	.llseek = default_llseek,
 };
 
+/* conn_limit: the NIC's CHW_REG_CONN_LIMIT (live connections, 0 = all). */
+static int hnd_conn_limit_get(void *data, u64 *val)
+{
+	*val = hnd_rd(data, CHW_REG_CONN_LIMIT);
+	return 0;
+}
+
+static int hnd_conn_limit_set(void *data, u64 val)
+{
+	if (val > U32_MAX)
+		return -EINVAL;
+	hnd_wr(data, CHW_REG_CONN_LIMIT, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(hnd_conn_limit_fops, hnd_conn_limit_get,
+			 hnd_conn_limit_set, "%llu\n");
+
 void hnd_debugfs_add(struct hnd_dev *hd)
 {
 	hd->debugfs = debugfs_create_dir(pci_name(hd->pdev), hnd_debugfs_root);
 	debugfs_create_file("nop_test", 0600, hd->debugfs, hd, &hnd_nop_fops);
 	debugfs_create_file("inject", 0200, hd->debugfs, hd, &hnd_inject_fops);
+	debugfs_create_file_unsafe("conn_limit", 0600, hd->debugfs, hd,
+				   &hnd_conn_limit_fops);
 }
 
 void hnd_debugfs_remove(struct hnd_dev *hd)

@@ -31,6 +31,9 @@ static const char hnd_dev_stats_desc[][ETH_GSTRING_LEN] = {
 	"dev_rx_no_buf", "dev_rx_drops", "dev_rx_errors", "dev_dma_errors",
 	"dev_cmds", "dev_cmd_errors", "dev_events", "dev_ring_errors",
 	"dev_irqs",
+	"dev_tcp_rx_no_buf",
+	"dev_tcp_rx_ooo",
+	"dev_tcp_rexmt",
 };
 static_assert(ARRAY_SIZE(hnd_dev_stats_desc) == CHW_STAT_COUNT);
 

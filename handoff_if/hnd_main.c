@@ -11,10 +11,15 @@ static int __init handoff_init(void)
 {
 	int err;
 
+	err = bp_init();
+	if (err)
+		return err;
 	hnd_debugfs_init();
 	err = hnd_pci_register();
-	if (err)
+	if (err) {
 		hnd_debugfs_exit();
+		bp_exit();
+	}
 	return err;
 }
 
@@ -22,6 +27,7 @@ static void __exit handoff_exit(void)
 {
 	hnd_pci_unregister();
 	hnd_debugfs_exit();
+	bp_exit();
 }
 
 module_init(handoff_init);

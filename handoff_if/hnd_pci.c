@@ -260,6 +260,10 @@ static int hnd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_ev_napi;
 	hnd_link_update(hd);
 	hnd_debugfs_add(hd);
+	err = bp_nic_add(hd);
+	if (err)
+		netdev_warn(netdev, "no connection handoff on this NIC: %d\n",
+			    err);
 	netdev_info(netdev, "handoff NIC %s, ABI %u.%u, MAC %pM, %u connection slots, %u KiB NIC memory\n",
 		    pci_name(pdev), ver >> 16, ver & 0xffff, mac,
 		    hnd_rd(hd, CHW_REG_MAX_CONNS),
@@ -294,10 +298,13 @@ static void hnd_remove(struct pci_dev *pdev)
 	struct hnd_dev *hd = pci_get_drvdata(pdev);
 
 	hnd_debugfs_remove(hd);
+	/* offloaded connections end (or go home) while the NIC still works */
+	bp_nic_remove(hd);
 	unregister_netdev(hd->netdev);
 	napi_disable(&hd->ev_napi);
 	/* the device must stop DMA before its buffers go */
 	hnd_dev_reset(hd);
+	hnd_cmd_fail_all(hd);
 	hnd_rx_free(hd);
 	hnd_tx_free(hd);
 	hnd_irqs_free(hd);

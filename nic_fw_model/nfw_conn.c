@@ -103,14 +103,26 @@ void nfw_mem_uncharge(struct nfw *fw, struct nfw_conn *c, uint32_t bytes)
 	c->mem -= bytes;
 }
 
+/* Slots a handoff may take: the free ones, within CHW_REG_CONN_LIMIT. */
+uint32_t nfw_conn_slots_free(struct nfw *fw)
+{
+	uint32_t limit = nfw_load(&fw->conn_limit_reg);
+	uint32_t live = fw->cfg.max_conns - fw->nfree;
+
+	if (!limit || limit >= fw->cfg.max_conns)
+		return fw->nfree;
+	return live >= limit ? 0 : limit - live;
+}
+
 /* A free slot with its memory charged, or NULL with a CHW_ST_* status. */
 struct nfw_conn *nfw_conn_alloc(struct nfw *fw, int *status)
 {
 	struct nfw_conn *c;
 	uint32_t slot;
 
-	if (!fw->nfree) {
+	if (!nfw_conn_slots_free(fw)) {
 		*status = CHW_ST_NO_CONN;
+		fw->res_dirty = true;	/* the OS's view was stale */
 		return NULL;
 	}
 	if (fw->mem_used + NFW_CONN_COST > fw->mem_total) {
@@ -359,9 +371,10 @@ void nfw_resource_changed(struct nfw *fw)
 {
 	uint64_t free_mem = fw->mem_total - fw->mem_used;
 	uint64_t by_mem = free_mem / NFW_CONN_COST;
+	uint32_t slots = nfw_conn_slots_free(fw);
 	struct chw_ev_resource ev = {
 		.op = CHW_EV_RESOURCE,
-		.free_conns = htole32(by_mem < fw->nfree ? by_mem : fw->nfree),
+		.free_conns = htole32(by_mem < slots ? by_mem : slots),
 		.free_send = htole32(free_mem / sizeof(struct nfw_send_pair) >
 				     UINT32_MAX ? UINT32_MAX :
 				     free_mem / sizeof(struct nfw_send_pair)),

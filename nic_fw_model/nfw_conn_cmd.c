@@ -244,6 +244,6 @@ void nfw_conn_cmd(struct nfw *fw, uint32_t idx, const struct chw_msg *m)
 			break;
 		}
 	}
-	if (st || m->op == CHW_OP_RESTORE)
+	if (st || m->op == CHW_OP_RESTORE || m->op == CHW_OP_FORWARD)
 		nfw_cmd_done(fw, idx, m->op, st, cid, val);
 }

@@ -137,6 +137,8 @@ uint64_t nfw_mmio_read(struct nfw *fw, uint64_t addr, unsigned int size)
 		return fw->cfg.nic_mem_kb;
 	case CHW_REG_MAX_CONNS:
 		return fw->cfg.max_conns;
+	case CHW_REG_CONN_LIMIT:
+		return nfw_load(&fw->conn_limit_reg);
 	}
 	return 0;
 }
@@ -169,7 +171,7 @@ static bool nfw_ring_reg_write(struct nfw *fw, unsigned int r,
 bool nfw_mmio_write(struct nfw *fw, uint64_t addr, uint64_t val,
 		    unsigned int size)
 {
-	uint32_t v = (uint32_t)val;
+	uint32_t v = (uint32_t)val, old;
 
 	if (size != 4) {
 		nfw_log(fw, "%u-byte write to register 0x%llx ignored", size,
@@ -203,6 +205,18 @@ bool nfw_mmio_write(struct nfw *fw, uint64_t addr, uint64_t val,
 		nfw_store(&fw->irq_mask, v & CHW_IRQ_ALL);
 		nfw_irq_arm(fw, 0);
 		return false;
+	case CHW_REG_CONN_LIMIT:
+		/*
+		 * A raised limit is new capacity: announce it.  A lowered one
+		 * takes effect at the next handoff, unannounced, so the OS may
+		 * hand off on its older advertisement and be refused, as with
+		 * any advertisement overtaken by events.
+		 */
+		old = nfw_xchg(&fw->conn_limit_reg, v);
+		if (v == old || (v && (!old || v < old)))
+			return false;
+		nfw_or(&fw->pending, NFW_PEND_RESOURCE);
+		return true;
 	case CHW_REG_FAULT:
 		if (v == CHW_FAULT_HANG) {
 			nfw_or(&fw->status_reg, CHW_STATUS_FAILED);
@@ -229,6 +243,7 @@ void nfw_reset(struct nfw *fw)
 
 	fw->enabled = false;
 	fw->failed = false;
+	nfw_store(&fw->conn_limit_reg, 0);
 	nfw_conn_reset_all(fw);
 	for (r = 0; r < CHW_NUM_RINGS; r++) {
 		struct nfw_ring *ring = &fw->ring[r];
@@ -320,6 +335,8 @@ unsigned int nfw_run(struct nfw *fw)
 				nfw_ring_doorbell(fw, r);
 		if (pend & NFW_PEND_RING(CHW_RING_RX))
 			ret |= NFW_RUN_RX_READY;
+		if (pend & NFW_PEND_RESOURCE)
+			fw->res_dirty = true;
 		nfw_tx_run(fw);
 		nfw_conn_flush_events(fw);
 		nfw_cmd_run(fw);

@@ -28,6 +28,7 @@
 #define NFW_PEND_CTRL		(1u << 8)
 #define NFW_PEND_RESET		(1u << 9)
 #define NFW_PEND_LINK		(1u << 10)
+#define NFW_PEND_RESOURCE	(1u << 11)	/* announce what is free */
 
 /* Descriptors read from host memory in one DMA, per ring. */
 #define NFW_DESC_BATCH		32
@@ -60,6 +61,7 @@ struct nfw {
 
 	/* register file: written by MMIO threads, read by the firmware */
 	uint32_t ctrl_reg;
+	uint32_t conn_limit_reg;	/* CHW_REG_CONN_LIMIT */
 	uint32_t status_reg;
 	uint32_t pending;		/* NFW_PEND_* */
 	uint32_t irq_cause;		/* CHW_IRQ_* seen, W1C */

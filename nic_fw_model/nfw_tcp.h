@@ -210,6 +210,7 @@ struct nfw_conn {
 int nfw_conn_init(struct nfw *fw);
 void nfw_conn_fini(struct nfw *fw);
 void nfw_conn_reset_all(struct nfw *fw);
+uint32_t nfw_conn_slots_free(struct nfw *fw);
 struct nfw_conn *nfw_conn_alloc(struct nfw *fw, int *status);
 void nfw_conn_free(struct nfw *fw, struct nfw_conn *c);
 struct nfw_conn *nfw_conn_by_cid(struct nfw *fw, uint32_t cid);

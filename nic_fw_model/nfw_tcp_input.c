@@ -416,11 +416,16 @@ static void nfw_tcp_data(struct nfw *fw, struct nfw_conn *c,
 		return;
 
 	if (seq != c->rcv_nxt) {
+		nfw_stat_add(fw, CHW_STAT_TCP_OOO, 1);
 		nfw_ooo_insert(fw, c, seq, data, len);
 		c->flags |= NFW_CF_ACK_NOW;	/* a dupack, with SACK */
 		return;
 	}
-	nfw_tcp_place(fw, c, data, len);
+	if (nfw_tcp_place(fw, c, data, len) < len) {
+		/* no buffer posted: say so now, or the peer waits for RTO */
+		nfw_stat_add(fw, CHW_STAT_TCP_NO_BUF, 1);
+		c->flags |= NFW_CF_ACK_NOW;
+	}
 	if (c->ooo) {
 		nfw_ooo_drain(fw, c);
 		c->flags |= NFW_CF_ACK_NOW;	/* a hole filled */
@@ -462,6 +467,17 @@ static void nfw_tcp_time_wait(struct nfw *fw, struct nfw_conn *c,
 {
 	if (s->flags & NFW_TCP_RST)
 		return;		/* RFC 1337: TIME_WAIT ignores RST */
+	/*
+	 * A new connection on the same 4-tuple (RFC 9293 3.10.7.4, RFC 6191):
+	 * a SYN past what we received.  Let the old one go (the OS hears
+	 * FREED and forgets it); the SYN is dropped and its retransmission
+	 * reaches the OS, which owns every handshake.
+	 */
+	if ((s->flags & NFW_TCP_SYN) && !(s->flags & NFW_TCP_ACK) &&
+	    SEQ_GT(s->seq, c->rcv_nxt)) {
+		nfw_conn_close(fw, c, 0);
+		return;
+	}
 	if (s->flags & NFW_TCP_FIN)
 		c->t_2msl = fw->now_ms + NFW_TIME_WAIT_MS;
 	nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);

@@ -50,8 +50,15 @@ static uint16_t nfw_tcp_window(struct nfw_conn *c)
 		right = c->rcv_adv;
 	win = SEQ_GT(right, c->rcv_nxt) ? right - c->rcv_nxt : 0;
 	field = win >> c->rcv_wscale;
-	/* rounding down must not pull the edge back either */
-	if ((field << c->rcv_wscale) < win && SEQ_LEQ(right, c->rcv_adv))
+	/*
+	 * Rounding down must not pull the edge back either, but rounding up
+	 * only within the space there really is: rounded-up edges taken as
+	 * the next promise would creep past the posted buffers, a little
+	 * with every ACK (RFC 7323 2.4 allows the apparent shrink instead).
+	 */
+	if ((field << c->rcv_wscale) < win && SEQ_LEQ(right, c->rcv_adv) &&
+	    SEQ_LEQ(c->rcv_nxt + ((field + 1) << c->rcv_wscale),
+		    c->rcv_nxt + space))
 		field++;
 	if (field > 0xffff)
 		field = 0xffff;
@@ -378,6 +385,7 @@ int nfw_tcp_rexmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		return -1;
 	}
 	c->rexmits++;
+	nfw_stat_add(fw, CHW_STAT_TCP_REXMT, 1);
 	c->flags &= ~NFW_CF_RTT_TIMING;		/* Karn */
 	return 0;
 }

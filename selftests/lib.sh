@@ -110,3 +110,45 @@ same_digests() {
 	[ -n "$a" ] && [ "$a" = "$b" ] || { echo "guest: $a"; echo "peer:  $b"; fail "digests differ"; }
 	echo "sha256 equal at both ends for $(echo "$a" | wc -l) flow(s)"
 }
+
+# One "name value" line of /proc/net/handoff.
+hp_stat() { awk -v k="$1" '$1 == k { print $2; exit }' /proc/net/handoff; }
+
+# The guest serves: it listens on PORT and does MODE (send, recv, duplex)
+# with each of FLOWS connections the peer opens; both ends' digests must
+# agree.  Connections accepted in the guest are the ones handed off.
+serve_xfer() { # MODE PORT BYTES SEED [FLOWS]
+	local mode=$1 port=$2 bytes=$3 seed=$4 flows=${5:-1} pmode pseed=$4 out
+	case $mode in
+	send) pmode=recv ;;
+	recv) pmode=send ;;
+	*) pmode=duplex; pseed=$(( $4 ^ 0x5eed0000 )) ;;	# STREAM_REPLY_SEED
+	esac
+	hnd_xfer "$mode" --listen "$port" --bytes "$bytes" --seed "$seed" \
+		--flows "$flows" >/tmp/srv.$port 2>&1 &
+	local pid=$!
+	usleep 300000
+	peer "hnd_xfer $pmode --connect $GUEST_ADDR:$port --bytes $bytes --seed $pseed --flows $flows ${PEER_XFER_OPTS:-} >cli.$port 2>&1 &" ||
+		fail "peer: could not start the client"
+	wait $pid || { cat /tmp/srv.$port; peer "cat cli.$port"; fail "guest side of the transfer failed"; }
+	wait_for "peer 'grep -q ^summary cli.$port' >/dev/null" 60 ||
+		fail "peer client did not finish"
+	out=$(peer "cat cli.$port")
+	echo "$out" | grep -q 'summary.* ok$' || { echo "$out"; fail "peer saw a broken stream"; }
+	echo "guest $mode: $(grep ^summary /tmp/srv.$port)"
+	if [ "$mode" = duplex ]; then
+		# what one end sent is what the other received, both ways
+		same_digests "$(sed -n 's/^sent/flow/p' /tmp/srv.$port)" \
+			"$(echo "$out" | grep '^flow')"
+		same_digests "$(grep '^flow' /tmp/srv.$port)" \
+			"$(echo "$out" | sed -n 's/^sent/flow/p')"
+	else
+		same_digests "$(cat /tmp/srv.$port)" "$out"
+	fi
+}
+
+# Offload on, all ports, defaults.
+bp_defaults() {
+	sysctl -qw net.handoff.enable=1 net.handoff.ports= \
+		net.handoff.max_conns=4096 net.handoff.handoff_delay_ms=0
+}

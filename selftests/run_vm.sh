@@ -71,7 +71,7 @@ qemu=(
 	-kernel "/boot/vmlinuz-$KVER" -initrd "$BUILD/initramfs.cpio.gz"
 	-append "console=ttyS0 quiet panic=-1 no_timer_check hnd_mode=$mode hnd_suites=$suite_list"
 	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no
-	-device handoff-nic,netdev=n0,mac=$MAC
+	-device handoff-nic,netdev=n0,mac=$MAC,max-conns=4096
 )
 if [ "$mode" = shell ]; then
 	ip netns exec "$ns" "${qemu[@]}" -serial mon:stdio

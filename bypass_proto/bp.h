@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bp.h - the bypass protocol: what a socket becomes once its connection
+ * has been handed off to the NIC (Kim & Rixner, EuroSys'06, Section 3).
+ *
+ * The socket stays a TCP socket in every table (its port stays reserved,
+ * /proc and ss still list it), but its sk_prot is a module-owned copy of
+ * TCP's whose operations relay the application's requests to the NIC as
+ * commands, and the NIC's events back to the application.  The host's
+ * tcp_sock is quiesced: no timers, empty queues, packets diverted.
+ *
+ * Data lives in host memory, in chunks of BP_CHUNK bytes the NIC reaches
+ * by DMA: a receive ring the NIC fills in order (posted with CHW_OP_POST,
+ * reported with CHW_EV_RECV) and a send ring the NIC reads when it
+ * transmits (CHW_OP_SEND, freed by CHW_EV_ACK).  Both are addressed by
+ * free-running byte counters; byte k of a ring is in chunk (k / BP_CHUNK)
+ * modulo the ring's chunk count.
+ */
+#ifndef BP_H
+#define BP_H
+
+#include <linux/hashtable.h>
+#include <linux/netdevice.h>
+#include <linux/xarray.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "hnd.h"
+
+#define BP_CHUNK		(16 * 1024)	/* one POST or SEND at most */
+#define BP_CHUNK_ORDER		get_order(BP_CHUNK)
+#define BP_MAX_CHUNKS		64		/* per ring: 1 MiB */
+#define BP_RX_MIN_CHUNKS	2
+
+/* Why a connection was not handed off: /proc/net/handoff counts each. */
+enum bp_refusal {
+	BP_REF_DISABLED,	/* net.handoff.enable = 0 */
+	BP_REF_PORT,		/* local port not in net.handoff.ports */
+	BP_REF_MAX,		/* net.handoff.max_conns reached */
+	BP_REF_STATE,		/* not ESTABLISHED/CLOSE_WAIT, or repair */
+	BP_REF_ROUTE,		/* egress is not a handoff NIC, no neighbour */
+	BP_REF_NO_SLOT,		/* the NIC advertised no free connection */
+	BP_REF_NIC,		/* the NIC answered the handoff with an error */
+	BP_REF_TIMEOUT,		/* the NIC did not answer in time */
+	BP_REF_NOMEM,		/* host buffers could not be allocated */
+	BP_REF_QUEUE,		/* socket queues larger than our buffers */
+	BP_REF_COUNT
+};
+
+/* Global counters, shown by /proc/net/handoff. */
+enum bp_counter {
+	BP_C_TRIED,
+	BP_C_OK,
+	BP_C_REFUSED,		/* then by reason: BP_C_REF_BASE + reason */
+	BP_C_REF_BASE,
+	BP_C_FWD_PKTS = BP_C_REF_BASE + BP_REF_COUNT,	/* late packets */
+	BP_C_FWD_ICMP,
+	BP_C_FWD_DROPS,		/* could not be forwarded (counted, lost) */
+	BP_C_EV_BAD,		/* events refused: bad id, length, address */
+	BP_C_CMD_ERRORS,	/* posted commands the NIC refused */
+	BP_C_CLOSED,		/* offloaded connections ended */
+	BP_C_RESETS,		/* ... of which by reset or timeout */
+	BP_C_MSG_TX_BASE,	/* commands by opcode: + op */
+	BP_C_MSG_RX_BASE = BP_C_MSG_TX_BASE + 16,	/* events: + (op & 15) */
+	BP_C_COUNT = BP_C_MSG_RX_BASE + 16
+};
+
+struct bp_chunk {
+	struct page *page;
+	dma_addr_t dma;
+};
+
+/* A handoff NIC, as the bypass protocol sees it. */
+struct bp_nic {
+	struct list_head list;		/* bp_nics */
+	struct hnd_dev *hd;
+	struct net_device *netdev;
+	struct xarray conns;		/* cid -> struct bp_conn */
+	spinlock_t lock;		/* conn_list */
+	struct list_head conn_list;
+	atomic_t free_conns;		/* the NIC's last advertisement */
+	u32 free_send, free_mem_kb;
+	bool gone;			/* being removed: no new handoffs */
+};
+
+/* The 4-tuple of an offloaded connection, for late packets. */
+struct bp_tuple {
+	u8 family;			/* 4 or 6 */
+	__be16 lport, pport;
+	struct in6_addr laddr, paddr;	/* IPv4 in s6_addr32[0] */
+};
+
+/* Deferred news (the user owned the socket when it came). */
+#define BP_DEF_PEER_FIN		(1u << 0)
+#define BP_DEF_RESET		(1u << 1)
+#define BP_DEF_TIMEDOUT		(1u << 2)
+#define BP_DEF_FREED		(1u << 3)
+
+/* Per-connection flags, under the socket lock. */
+#define BP_F_FIN_SENT		(1u << 0)	/* CLOSE/SHUT_WR sent */
+#define BP_F_NIC_FREED		(1u << 1)	/* the NIC let go of it */
+#define BP_F_DESTROYED		(1u << 2)	/* teardown started */
+#define BP_F_ABORTED		(1u << 3)	/* we sent ABORT */
+
+struct bp_conn {
+	struct sock *sk;
+	struct bp_nic *bn;
+	u32 cid;
+	u32 flags;
+	struct proto *base_prot;	/* tcp_prot or tcpv6_prot */
+	struct list_head node;		/* bn->conn_list */
+	struct hlist_node hnode;	/* bp_tuples */
+	struct bp_tuple tuple;
+	u8 local_mac[ETH_ALEN], peer_mac[ETH_ALEN];
+	unsigned long since;		/* jiffies at handoff */
+
+	/* receive ring: NIC fills [rx_read, rx_recv), posted to rx_posted */
+	struct bp_chunk rx[BP_MAX_CHUNKS];
+	u32 rx_nr;
+	u64 rx_recv, rx_read, rx_posted;
+	u32 rx_unacked;			/* read but not yet told (RECVD) */
+	u8 *pre;			/* unread data from before handoff */
+	u32 pre_len, pre_off;
+
+	/* send ring: [tx_acked, tx_posted) at the NIC, to tx_written ours */
+	struct bp_chunk tx[BP_MAX_CHUNKS];
+	u32 tx_nr;
+	u64 tx_written, tx_posted, tx_acked;
+	u32 sends[CHW_CONN_SEND_SLOTS];	/* lengths of SENDs not yet acked */
+	u32 send_head, send_count, send_acked;
+	u16 fin_code;			/* CLOSE or SHUT_WR once all is sent */
+
+	/* news that came while the user owned the socket */
+	u64 def_recv, def_acked;
+	u32 def_ctrl;
+
+	struct rcu_head rcu;
+};
+
+static inline struct bp_conn *bp_conn_of(const struct sock *sk)
+{
+	return (__force struct bp_conn *)inet_csk(sk)->icsk_ulp_data;
+}
+
+static inline u32 bp_rx_avail(const struct bp_conn *bc)
+{
+	return bc->pre_len - bc->pre_off +
+	       (u32)(READ_ONCE(bc->rx_recv) - bc->rx_read);
+}
+
+/* bp_main.c */
+extern atomic64_t bp_counters[BP_C_COUNT];
+static inline void bp_count(enum bp_counter c)
+{
+	atomic64_inc(&bp_counters[c]);
+}
+
+extern atomic_t bp_nr_offloaded;
+extern DECLARE_HASHTABLE(bp_tuples, 10);
+extern spinlock_t bp_tuples_lock;
+
+/* bp_sysctl.c: net.handoff.* */
+struct bp_policy {
+	int enable;
+	int max_conns;
+	int rcvbuf;
+	int sndbuf;
+	int handoff_timeout_ms;
+	int handoff_delay_ms;
+};
+extern struct bp_policy bp_policy;
+bool bp_port_allowed(u16 port);
+int bp_sysctl_init(void);
+void bp_sysctl_exit(void);
+
+/* bp_proc.c */
+int bp_proc_init(void);
+void bp_proc_exit(void);
+
+/* bp_intercept.c */
+int bp_intercept_init(void);
+void bp_intercept_exit(void);
+bool bp_sk_is_bypass(const struct sock *sk);
+
+/* bp_handoff.c */
+void bp_try_handoff(struct sock *sk);
+
+/* bp_proto.c: the protocol swapped in */
+int bp_proto_init(void);
+struct proto *bp_proto_for(const struct proto *base);
+__poll_t bp_poll(struct file *file, struct socket *sock,
+		 struct poll_table_struct *wait);
+
+/* bp_buf.c: the two rings */
+int bp_rx_alloc(struct bp_conn *bc, u32 bytes);
+int bp_tx_chunk(struct bp_conn *bc, u64 pos);
+void bp_bufs_free(struct bp_conn *bc);
+void bp_rx_return(struct bp_conn *bc);
+void bp_tx_push(struct bp_conn *bc, bool psh);
+u32 bp_tx_space(const struct bp_conn *bc);
+void bp_tx_acked(struct bp_conn *bc, u32 len);
+u32 bp_rx_copy(struct bp_conn *bc, struct iov_iter *to, u32 off, u32 len);
+void bp_rx_consume(struct bp_conn *bc, u32 len);
+
+/* bp_nic.c: commands out, events in */
+extern struct list_head bp_nics;
+extern struct mutex bp_nics_lock;
+int bp_cmd(struct bp_conn *bc, u8 op, u8 flags, u16 arg, u64 val);
+void bp_cmds_post(struct bp_nic *bn, struct chw_msg *m, unsigned int n,
+		  unsigned int *posted);
+void bp_conn_unlink(struct bp_conn *bc);
+
+/* bp_event.c */
+void bp_event(void *ctx, const struct chw_msg *ev);
+void bp_release_cb(struct sock *sk);
+void bp_apply_deferred(struct sock *sk, struct bp_conn *bc);
+
+/* bp_close.c */
+void bp_close(struct sock *sk, long timeout);
+void bp_shutdown(struct sock *sk, int how);
+void bp_destroy(struct sock *sk);
+void bp_nic_freed(struct sock *sk, struct bp_conn *bc);
+void bp_finish(struct sock *sk, struct bp_conn *bc);
+void bp_send_fin(struct bp_conn *bc, u16 code);
+void bp_conn_kill(struct bp_conn *bc, int err);
+
+/* bp_forward.c: late packets */
+int bp_forward_init(void);
+void bp_forward_exit(void);
+int bp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+void bp_tuple_add(struct bp_conn *bc);
+void bp_tuple_del(struct bp_conn *bc);
+
+#endif /* BP_H */

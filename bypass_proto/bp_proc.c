@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bp_proc.c - /proc/net/handoff: the OS's global view of what it handed
+ * to its NICs.  First "name value" lines (counters, then each NIC's
+ * advertised resources), then one line per offloaded connection.
+ */
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+
+#include "bp.h"
+
+static const char * const bp_counter_names[BP_C_COUNT] = {
+	[BP_C_TRIED] = "handoff_tried",
+	[BP_C_OK] = "handoff_ok",
+	[BP_C_REFUSED] = "handoff_refused",
+	[BP_C_REF_BASE + BP_REF_DISABLED] = "refused_disabled",
+	[BP_C_REF_BASE + BP_REF_PORT] = "refused_port",
+	[BP_C_REF_BASE + BP_REF_MAX] = "refused_max_conns",
+	[BP_C_REF_BASE + BP_REF_STATE] = "refused_state",
+	[BP_C_REF_BASE + BP_REF_ROUTE] = "refused_route",
+	[BP_C_REF_BASE + BP_REF_NO_SLOT] = "refused_no_slot",
+	[BP_C_REF_BASE + BP_REF_NIC] = "refused_nic",
+	[BP_C_REF_BASE + BP_REF_TIMEOUT] = "refused_timeout",
+	[BP_C_REF_BASE + BP_REF_NOMEM] = "refused_nomem",
+	[BP_C_REF_BASE + BP_REF_QUEUE] = "refused_queue",
+	[BP_C_FWD_PKTS] = "late_forwarded",
+	[BP_C_FWD_ICMP] = "late_icmp_forwarded",
+	[BP_C_FWD_DROPS] = "late_dropped",
+	[BP_C_EV_BAD] = "events_refused",
+	[BP_C_CMD_ERRORS] = "command_errors",
+	[BP_C_CLOSED] = "conns_closed",
+	[BP_C_RESETS] = "conns_reset",
+	[BP_C_MSG_TX_BASE + CHW_OP_HANDOFF] = "msg_handoff",
+	[BP_C_MSG_TX_BASE + CHW_OP_RESTORE] = "msg_restore",
+	[BP_C_MSG_TX_BASE + CHW_OP_SEND] = "msg_send",
+	[BP_C_MSG_TX_BASE + CHW_OP_RECVD] = "msg_recvd",
+	[BP_C_MSG_TX_BASE + CHW_OP_CTRL] = "msg_ctrl",
+	[BP_C_MSG_TX_BASE + CHW_OP_FORWARD] = "msg_forward",
+	[BP_C_MSG_TX_BASE + CHW_OP_POST] = "msg_post",
+	[BP_C_MSG_RX_BASE + (CHW_EV_DONE & 15)] = "msg_os_done",
+	[BP_C_MSG_RX_BASE + (CHW_EV_RECV & 15)] = "msg_os_recv",
+	[BP_C_MSG_RX_BASE + (CHW_EV_ACK & 15)] = "msg_os_ack",
+	[BP_C_MSG_RX_BASE + (CHW_EV_CTRL & 15)] = "msg_os_ctrl",
+	[BP_C_MSG_RX_BASE + (CHW_EV_RESOURCE & 15)] = "msg_os_resource",
+	[BP_C_MSG_RX_BASE + (CHW_EV_RESTORE & 15)] = "msg_os_restore",
+};
+
+static const char *bp_state_name(int state)
+{
+	static const char * const names[] = {
+		[TCP_ESTABLISHED] = "ESTABLISHED", [TCP_SYN_SENT] = "SYN_SENT",
+		[TCP_SYN_RECV] = "SYN_RECV", [TCP_FIN_WAIT1] = "FIN_WAIT1",
+		[TCP_FIN_WAIT2] = "FIN_WAIT2", [TCP_TIME_WAIT] = "TIME_WAIT",
+		[TCP_CLOSE] = "CLOSE", [TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+		[TCP_LAST_ACK] = "LAST_ACK", [TCP_LISTEN] = "LISTEN",
+		[TCP_CLOSING] = "CLOSING",
+	};
+
+	if (state < ARRAY_SIZE(names) && names[state])
+		return names[state];
+	return "?";
+}
+
+static void bp_show_conn(struct seq_file *m, const struct bp_conn *bc)
+{
+	const struct bp_tuple *t = &bc->tuple;
+
+	seq_printf(m, "%08x %-8s %-11s ", bc->cid, netdev_name(bc->bn->netdev),
+		   bp_state_name(READ_ONCE(bc->sk->sk_state)));
+	if (t->family == 4)
+		seq_printf(m, "%pI4:%u %pI4:%u", &t->laddr.s6_addr32[0],
+			   ntohs(t->lport), &t->paddr.s6_addr32[0],
+			   ntohs(t->pport));
+	else
+		seq_printf(m, "[%pI6c]:%u [%pI6c]:%u", &t->laddr,
+			   ntohs(t->lport), &t->paddr, ntohs(t->pport));
+	seq_printf(m, " %llu %llu %u\n", READ_ONCE(bc->tx_acked),
+		   READ_ONCE(bc->rx_recv) + bc->pre_len,
+		   jiffies_to_msecs(jiffies - bc->since) / 1000);
+}
+
+static int bp_proc_show(struct seq_file *m, void *v)
+{
+	struct bp_nic *bn;
+	struct bp_conn *bc;
+	int i;
+
+	seq_printf(m, "enabled %d\n", READ_ONCE(bp_policy.enable));
+	seq_printf(m, "offloaded %d\n", atomic_read(&bp_nr_offloaded));
+	for (i = 0; i < BP_C_COUNT; i++)
+		if (bp_counter_names[i])
+			seq_printf(m, "%s %lld\n", bp_counter_names[i],
+				   atomic64_read(&bp_counters[i]));
+	mutex_lock(&bp_nics_lock);
+	list_for_each_entry(bn, &bp_nics, list)
+		seq_printf(m, "nic %s free_conns %d free_send %u free_mem_kb %u\n",
+			   netdev_name(bn->netdev),
+			   atomic_read(&bn->free_conns),
+			   READ_ONCE(bn->free_send),
+			   READ_ONCE(bn->free_mem_kb));
+	seq_puts(m, "connections: cid nic state local peer bytes_sent_acked bytes_received age_s\n");
+	list_for_each_entry(bn, &bp_nics, list) {
+		spin_lock_bh(&bn->lock);
+		list_for_each_entry(bc, &bn->conn_list, node)
+			bp_show_conn(m, bc);
+		spin_unlock_bh(&bn->lock);
+	}
+	mutex_unlock(&bp_nics_lock);
+	return 0;
+}
+
+int bp_proc_init(void)
+{
+	if (!proc_create_single("handoff", 0444, init_net.proc_net,
+				bp_proc_show))
+		return -ENOMEM;
+	return 0;
+}
+
+void bp_proc_exit(void)
+{
+	remove_proc_entry("handoff", init_net.proc_net);
+}

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bp_sysctl.c - the OS's offload policy: net.handoff.*
+ * (Documentation/design.rst lists each knob with its default and why).
+ */
+#include <linux/bitmap.h>
+#include <linux/sysctl.h>
+
+#include "bp.h"
+
+struct bp_policy bp_policy = {
+	.enable = 1,
+	.max_conns = 4096,
+	.rcvbuf = 128 * 1024,
+	.sndbuf = 256 * 1024,
+	.handoff_timeout_ms = 1000,
+	.handoff_delay_ms = 0,
+};
+
+/*
+ * net.handoff.ports: the local ports whose connections may be offloaded,
+ * as "80 443 5000-5100"; empty means every port.  Readers see one whole
+ * version of the set (RCU).
+ */
+struct bp_ports {
+	bool all;
+	struct rcu_head rcu;
+	DECLARE_BITMAP(map, 65536);
+};
+
+static struct bp_ports __rcu *bp_ports;
+static DEFINE_MUTEX(bp_ports_mutex);
+static char bp_ports_str[256];
+
+bool bp_port_allowed(u16 port)
+{
+	const struct bp_ports *p;
+	bool ok;
+
+	rcu_read_lock();
+	p = rcu_dereference(bp_ports);
+	ok = !p || p->all || test_bit(port, p->map);
+	rcu_read_unlock();
+	return ok;
+}
+
+/* Parse "80 443,5000-5100" into p; -EINVAL on anything else. */
+static int bp_ports_parse(const char *s, struct bp_ports *p)
+{
+	bool any = false;
+
+	while (*s) {
+		unsigned long lo, hi;
+		char *end;
+
+		if (*s == ' ' || *s == ',' || *s == '\t' || *s == '\n') {
+			s++;
+			continue;
+		}
+		lo = simple_strtoul(s, &end, 10);
+		if (end == s || lo > 65535)
+			return -EINVAL;
+		hi = lo;
+		s = end;
+		if (*s == '-') {
+			hi = simple_strtoul(s + 1, &end, 10);
+			if (end == s + 1 || hi > 65535 || hi < lo)
+				return -EINVAL;
+			s = end;
+		}
+		bitmap_set(p->map, lo, hi - lo + 1);
+		any = true;
+	}
+	p->all = !any;
+	return 0;
+}
+
+static int bp_ports_handler(struct ctl_table *table, int write,
+			    void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct ctl_table tmp = *table;
+	struct bp_ports *p, *old;
+	char buf[sizeof(bp_ports_str)];
+	int err;
+
+	mutex_lock(&bp_ports_mutex);
+	if (!write) {
+		err = proc_dostring(table, 0, buffer, lenp, ppos);
+		mutex_unlock(&bp_ports_mutex);
+		return err;
+	}
+	strscpy(buf, bp_ports_str, sizeof(buf));
+	tmp.data = buf;
+	err = proc_dostring(&tmp, 1, buffer, lenp, ppos);
+	if (err)
+		goto out;
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = bp_ports_parse(buf, p);
+	if (err) {
+		kfree(p);
+		goto out;
+	}
+	strscpy(bp_ports_str, strim(buf), sizeof(bp_ports_str));
+	old = rcu_replace_pointer(bp_ports, p,
+				  lockdep_is_held(&bp_ports_mutex));
+	if (old)
+		kfree_rcu(old, rcu);
+out:
+	mutex_unlock(&bp_ports_mutex);
+	return err;
+}
+
+static int bp_zero;
+static int bp_one = 1;
+static int bp_buf_min = BP_CHUNK * BP_RX_MIN_CHUNKS;
+static int bp_buf_max = BP_CHUNK * BP_MAX_CHUNKS;
+static int bp_ms_max = 60000;
+
+static struct ctl_table bp_sysctl_table[] = {
+	{
+		.procname	= "enable",
+		.data		= &bp_policy.enable,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &bp_zero,
+		.extra2		= &bp_one,
+	},
+	{
+		.procname	= "ports",
+		.data		= bp_ports_str,
+		.maxlen		= sizeof(bp_ports_str),
+		.mode		= 0644,
+		.proc_handler	= bp_ports_handler,
+	},
+	{
+		.procname	= "max_conns",
+		.data		= &bp_policy.max_conns,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &bp_zero,
+	},
+	{
+		.procname	= "rcvbuf",
+		.data		= &bp_policy.rcvbuf,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &bp_buf_min,
+		.extra2		= &bp_buf_max,
+	},
+	{
+		.procname	= "sndbuf",
+		.data		= &bp_policy.sndbuf,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &bp_buf_min,
+		.extra2		= &bp_buf_max,
+	},
+	{
+		.procname	= "handoff_timeout_ms",
+		.data		= &bp_policy.handoff_timeout_ms,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &bp_one,
+		.extra2		= &bp_ms_max,
+	},
+	{
+		.procname	= "handoff_delay_ms",
+		.data		= &bp_policy.handoff_delay_ms,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &bp_zero,
+		.extra2		= &bp_ms_max,
+	},
+	{ }
+};
+
+static struct ctl_table_header *bp_sysctl_hdr;
+
+int bp_sysctl_init(void)
+{
+	bp_sysctl_hdr = register_net_sysctl(&init_net, "net/handoff",
+					    bp_sysctl_table);
+	return bp_sysctl_hdr ? 0 : -ENOMEM;
+}
+
+void bp_sysctl_exit(void)
+{
+	struct bp_ports *p;
+
+	unregister_net_sysctl_table(bp_sysctl_hdr);
+	p = rcu_replace_pointer(bp_ports, NULL, true);
+	synchronize_rcu();
+	kfree(p);
+}
