@@ -212,6 +212,7 @@ void bp_conn_unlink(struct bp_conn *bc);
 
 /* bp_event.c */
 void bp_event(void *ctx, const struct chw_msg *ev);
+void bp_conn_error(struct sock *sk, int err);
 void bp_release_cb(struct sock *sk);
 void bp_apply_deferred(struct sock *sk, struct bp_conn *bc);
 

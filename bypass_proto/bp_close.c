@@ -158,12 +158,7 @@ void bp_conn_kill(struct bp_conn *bc, int err)
 	if (bp_conn_of(sk) == bc && !(bc->flags & BP_F_NIC_FREED)) {
 		if (!READ_ONCE(bc->bn->hd->failed))
 			bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_ABORT, 0);
-		WRITE_ONCE(sk->sk_err, err);
-		smp_wmb();
-		WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-		bp_count(BP_C_RESETS);
-		if (!sock_flag(sk, SOCK_DEAD))
-			sk_error_report(sk);
+		bp_conn_error(sk, err);
 		bp_nic_freed(sk, bc);
 	} else if (bp_conn_of(sk) == bc) {
 		bp_conn_unlink(bc);

@@ -37,6 +37,18 @@ static bool bp_rx_check(struct bp_conn *bc, u64 at, u64 addr, u32 len)
 	return true;
 }
 
+/* The connection ended with err (reset, timeout, a NIC gone). */
+void bp_conn_error(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err, err);
+	/* poll reads the error after the state: publish it first */
+	smp_wmb();
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	bp_count(BP_C_RESETS);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk_error_report(sk);
+}
+
 /* The NIC's state changes, in the order it reported them. */
 static void bp_ctrl_apply(struct sock *sk, struct bp_conn *bc, u32 what)
 {
@@ -63,13 +75,7 @@ static void bp_ctrl_apply(struct sock *sk, struct bp_conn *bc, u32 what)
 		int err = (what & BP_DEF_TIMEDOUT) ? ETIMEDOUT :
 			  sk->sk_state == TCP_CLOSE_WAIT ? EPIPE : ECONNRESET;
 
-		WRITE_ONCE(sk->sk_err, err);
-		/* poll reads the error after the state: publish it first */
-		smp_wmb();
-		WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-		bp_count(BP_C_RESETS);
-		if (!sock_flag(sk, SOCK_DEAD))
-			sk_error_report(sk);
+		bp_conn_error(sk, err);
 	}
 	if (what & BP_DEF_FREED)
 		bp_nic_freed(sk, bc);

@@ -40,7 +40,8 @@ struct bp_fwd {
 static u32 bp_tuple_hash(const struct bp_tuple *t)
 {
 	return jhash2((const u32 *)&t->laddr, 8,
-		      ((u32)t->lport << 16 | t->pport) ^ t->family);
+		      ((__force u32)t->lport << 16 | (__force u32)t->pport) ^
+		      t->family);
 }
 
 static bool bp_tuple_eq(const struct bp_tuple *a, const struct bp_tuple *b)
@@ -226,6 +227,32 @@ int bp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 
 /* ---- the netfilter hooks --------------------------------------------------- */
 
+/*
+ * Both families' hooks end here: if t is offloaded, its segment (TCP
+ * header at thoff) or the ICMP error quoting it goes to the NIC.
+ */
+static unsigned int bp_nf_steal(const struct bp_tuple *t, struct sk_buff *skb,
+				bool icmp, unsigned int thoff, __be16 proto)
+{
+	struct bp_conn *bc;
+
+	rcu_read_lock();
+	bc = bp_tuple_find(t);
+	if (!bc) {
+		rcu_read_unlock();
+		return NF_ACCEPT;
+	}
+	if (icmp) {
+		bp_forward_icmp(bc, skb, proto);
+	} else {
+		skb_set_transport_header(skb, thoff);
+		bp_forward_tcp(bc, skb);
+	}
+	rcu_read_unlock();
+	consume_skb(skb);
+	return NF_STOLEN;
+}
+
 /* The connection an ICMP error quotes: its inner header is ours -> peer. */
 static bool bp_icmp_tuple4(struct sk_buff *skb, unsigned int off,
 			   struct bp_tuple *t)
@@ -256,7 +283,6 @@ static unsigned int bp_nf_ipv4(void *priv, struct sk_buff *skb,
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	struct bp_tuple t;
-	struct bp_conn *bc;
 	bool icmp = false;
 
 	if (!atomic_read(&bp_nr_offloaded) || ip_is_fragment(iph))
@@ -290,21 +316,7 @@ static unsigned int bp_nf_ipv4(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 
-	rcu_read_lock();
-	bc = bp_tuple_find(&t);
-	if (!bc) {
-		rcu_read_unlock();
-		return NF_ACCEPT;
-	}
-	if (icmp) {
-		bp_forward_icmp(bc, skb, htons(ETH_P_IP));
-	} else {
-		skb_set_transport_header(skb, iph->ihl * 4);
-		bp_forward_tcp(bc, skb);
-	}
-	rcu_read_unlock();
-	consume_skb(skb);
-	return NF_STOLEN;
+	return bp_nf_steal(&t, skb, icmp, iph->ihl * 4, htons(ETH_P_IP));
 }
 
 static unsigned int bp_nf_ipv6(void *priv, struct sk_buff *skb,
@@ -312,7 +324,6 @@ static unsigned int bp_nf_ipv6(void *priv, struct sk_buff *skb,
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	struct bp_tuple t;
-	struct bp_conn *bc;
 	bool icmp = false;
 
 	if (!atomic_read(&bp_nr_offloaded))
@@ -351,21 +362,7 @@ static unsigned int bp_nf_ipv6(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 
-	rcu_read_lock();
-	bc = bp_tuple_find(&t);
-	if (!bc) {
-		rcu_read_unlock();
-		return NF_ACCEPT;
-	}
-	if (icmp) {
-		bp_forward_icmp(bc, skb, htons(ETH_P_IPV6));
-	} else {
-		skb_set_transport_header(skb, sizeof(*ip6h));
-		bp_forward_tcp(bc, skb);
-	}
-	rcu_read_unlock();
-	consume_skb(skb);
-	return NF_STOLEN;
+	return bp_nf_steal(&t, skb, icmp, sizeof(*ip6h), htons(ETH_P_IPV6));
 }
 
 static const struct nf_hook_ops bp_nf_ops[] = {
