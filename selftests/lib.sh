@@ -149,6 +149,9 @@ serve_xfer() { # MODE PORT BYTES SEED [FLOWS]
 
 # Offload on, all ports, defaults.
 bp_defaults() {
-	sysctl -qw net.handoff.enable=1 net.handoff.ports= \
-		net.handoff.max_conns=4096 net.handoff.handoff_delay_ms=0
+	sysctl -qw net.handoff.enable=1 net.handoff.max_conns=4096 \
+		net.handoff.handoff_delay_ms=0
+	# busybox sysctl does not write an empty value: every port
+	echo >/proc/sys/net/handoff/ports
+	[ -z "$(cat /proc/sys/net/handoff/ports)" ] || fail "ports not reset"
 }
