@@ -410,8 +410,10 @@ static void nfw_tcp_data(struct nfw *fw, struct nfw_conn *c,
 		len -= dup;
 		c->flags |= NFW_CF_ACK_NOW;
 	}
-	if (SEQ_GT(seq + len, c->rcv_adv))
+	if (SEQ_GT(seq + len, c->rcv_adv)) {
 		len = SEQ_GT(c->rcv_adv, seq) ? c->rcv_adv - seq : 0;
+		c->flags |= NFW_CF_ACK_NOW;	/* RFC 9293: ACK what is past it */
+	}
 	if (!len)
 		return;
 

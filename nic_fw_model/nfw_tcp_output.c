@@ -42,7 +42,7 @@ static uint16_t nfw_tcp_window(struct nfw_conn *c)
 	uint32_t space = nfw_tcp_rcv_space(c);
 	uint32_t right = c->rcv_nxt + space;
 	uint32_t step = c->mss < c->rcvbuf / 2 ? c->mss : c->rcvbuf / 2;
-	uint32_t win, field;
+	uint32_t win, field, edge;
 
 	if (SEQ_LT(right, c->rcv_adv) ||
 	    (SEQ_GT(right, c->rcv_adv) && right - c->rcv_adv < step &&
@@ -50,21 +50,22 @@ static uint16_t nfw_tcp_window(struct nfw_conn *c)
 		right = c->rcv_adv;
 	win = SEQ_GT(right, c->rcv_nxt) ? right - c->rcv_nxt : 0;
 	field = win >> c->rcv_wscale;
-	/*
-	 * Rounding down must not pull the edge back either, but rounding up
-	 * only within the space there really is: rounded-up edges taken as
-	 * the next promise would creep past the posted buffers, a little
-	 * with every ACK (RFC 7323 2.4 allows the apparent shrink instead).
-	 */
-	if ((field << c->rcv_wscale) < win && SEQ_LEQ(right, c->rcv_adv) &&
-	    SEQ_LEQ(c->rcv_nxt + ((field + 1) << c->rcv_wscale),
-		    c->rcv_nxt + space))
+	/* rounding down must not pull the edge back either */
+	if ((field << c->rcv_wscale) < win && SEQ_LEQ(right, c->rcv_adv))
 		field++;
 	if (field > 0xffff)
 		field = 0xffff;
 	win = field << c->rcv_wscale;
-	if (SEQ_GT(c->rcv_nxt + win, c->rcv_adv))
-		c->rcv_adv = c->rcv_nxt + win;
+	/*
+	 * The edge we hold ourselves to, but never past the room there is:
+	 * taking each rounded-up edge as the next promise would creep past
+	 * the posted buffers, a little with every ACK.
+	 */
+	edge = c->rcv_nxt + win;
+	if (SEQ_GT(edge, c->rcv_nxt + space))
+		edge = c->rcv_nxt + space;
+	if (SEQ_GT(edge, c->rcv_adv))
+		c->rcv_adv = edge;
 	return field;
 }
 
