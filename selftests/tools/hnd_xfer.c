@@ -256,10 +256,14 @@ static ssize_t flow_io(struct flow *fl, int idx, uint8_t *buf, size_t max)
 		fprintf(stderr, "hnd_xfer: flow %d: unexpected data\n", idx);
 		return -1;
 	}
-	if (fl->bad_at < 0)
-		fl->bad_at = stream_check(opt.duplex ?
-					  STREAM_REPLY_SEED(opt.seed) : opt.seed,
-					  idx, fl->off, buf, n);
+	if (fl->bad_at < 0) {
+		uint64_t seed = opt.duplex ? STREAM_REPLY_SEED(opt.seed) :
+			       opt.seed;
+
+		fl->bad_at = stream_check(seed, idx, fl->off, buf, n);
+		if (fl->bad_at >= 0)
+			stream_explain(seed, idx, opt.flows, fl->off, buf, n);
+	}
 	sha256_update(&fl->sha, buf, n);
 	fl->off += n;
 	return n;

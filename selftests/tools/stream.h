@@ -20,4 +20,12 @@ void stream_bytes(uint64_t seed, int flow, unsigned long long off,
 long long stream_check(uint64_t seed, int flow, unsigned long long off,
 		       const uint8_t *buf, size_t n);
 
+/*
+ * Describe to stderr what buf holds from its first wrong byte on: how
+ * long the wrong run is, and whether it is zeros, or this stream's (or
+ * another flow's) bytes from elsewhere, which names the kind of bug.
+ */
+void stream_explain(uint64_t seed, int flow, int nflows,
+		    unsigned long long off, const uint8_t *buf, size_t n);
+
 #endif
