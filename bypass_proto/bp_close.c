@@ -82,6 +82,27 @@ void bp_finish(struct sock *sk, struct bp_conn *bc)
 	inet_csk_destroy_sock(sk);
 }
 
+/*
+ * SO_LINGER: TCP's close() waits until the peer acknowledged our FIN
+ * (sk_stream_wait_close()).  The NIC reports acknowledged bytes but not
+ * the FIN, and frees the connection only after TIME_WAIT, so waiting for
+ * CHW_CC_FREED would always take the whole linger time: wait until every
+ * byte written was acknowledged (the peer's ACK of the last byte is
+ * normally the one that covers the FIN), or the NIC let go.
+ */
+static void bp_linger(struct sock *sk, struct bp_conn *bc, long timeout)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (!(bc->flags & BP_F_NIC_FREED) &&
+	       bc->tx_acked != bc->tx_written &&
+	       timeout && !signal_pending(current))
+		sk_wait_event(sk, &timeout, (bc->flags & BP_F_NIC_FREED) ||
+			      bc->tx_acked == bc->tx_written, &wait);
+	remove_wait_queue(sk_sleep(sk), &wait);
+}
+
 void bp_close(struct sock *sk, long timeout)
 {
 	struct bp_conn *bc;
@@ -97,17 +118,8 @@ void bp_close(struct sock *sk, long timeout)
 			bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_ABORT, 0);
 		} else {
 			bp_send_fin(bc, CHW_CC_CLOSE);
-			if (sock_flag(sk, SOCK_LINGER) && timeout) {
-				DEFINE_WAIT_FUNC(wait, woken_wake_function);
-
-				add_wait_queue(sk_sleep(sk), &wait);
-				while (!(bc->flags & BP_F_NIC_FREED) &&
-				       timeout && !signal_pending(current))
-					sk_wait_event(sk, &timeout,
-						      bc->flags & BP_F_NIC_FREED,
-						      &wait);
-				remove_wait_queue(sk_sleep(sk), &wait);
-			}
+			if (sock_flag(sk, SOCK_LINGER) && timeout)
+				bp_linger(sk, bc, timeout);
 		}
 	}
 	sock_hold(sk);

@@ -340,8 +340,15 @@ static void bp_switch(struct sock *sk, struct bp_conn *bc, u32 sndq)
 	WRITE_ONCE(sk->sk_prot, prot);
 	write_unlock_bh(&sk->sk_callback_lock);
 
-	sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
-	WRITE_ONCE(sk->sk_sndbuf, bc->tx_nr * BP_CHUNK);
+	/*
+	 * What may be queued is the send ring, or less if the application
+	 * asked for less with SO_SNDBUF (on the listener: the child inherits
+	 * it), as TCP would honour it.
+	 */
+	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK)) {
+		sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
+		WRITE_ONCE(sk->sk_sndbuf, bc->tx_nr * BP_CHUNK);
+	}
 	sk_wmem_queued_add(sk, sndq);
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_KEEPALIVE,

@@ -200,13 +200,19 @@ static int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			    signal_pending(current))
 				break;
 		} else {
-			if (sock_flag(sk, SOCK_DONE) ||
-			    (sk->sk_shutdown & RCV_SHUTDOWN))
+			/*
+			 * tcp_recvmsg()'s order: a reset reports its error
+			 * once before the EOF it also implies, unless the
+			 * peer's FIN came first.
+			 */
+			if (sock_flag(sk, SOCK_DONE))
 				break;
 			if (sk->sk_err) {
 				copied = sock_error(sk);
 				break;
 			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
 			if (sk->sk_state == TCP_CLOSE) {
 				copied = -ENOTCONN;
 				break;

@@ -155,3 +155,96 @@ bp_defaults() {
 	echo >/proc/sys/net/handoff/ports
 	[ -z "$(cat /proc/sys/net/handoff/ports)" ] || fail "ports not reset"
 }
+
+# ---- sockcheck: socket semantics with offload on and off -------------------
+# Each scenario of selftests/tools/sockcheck.c is one connection: the guest
+# accepts it (so it may be offloaded) and checks what the socket calls
+# say, the peer (the host's TCP) acts when told over a control connection.
+# A test runs its scenarios with offload on and then off: both runs must
+# pass, with the same checks, the on run offloading each connection and
+# the off run none.
+
+# sc_mode on|off: offload on (the defaults) or off for what follows.
+sc_mode() {
+	SC_MODE=$1 SC_N=0 SC_FAILED=
+	bp_defaults
+	[ "$1" = on ] || sysctl -qw net.handoff.enable=0
+	SC_OK0=$(hp_stat handoff_ok)
+	: >/tmp/sc_checks.$1
+}
+
+# sc_run SCENARIO PORT [GUEST_OPTS] [PEER_OPTS]
+sc_run() {
+	local scen=$1 port=$2 cport=$(( $2 + 1000 )) gpid rc=0
+	echo "## $scen, offload $SC_MODE, port $port"
+	sockcheck guest "$scen" --listen "$port" --ctl "$PEER_ADDR:$cport" \
+		${3:-} >/tmp/sc.$port 2>&1 &
+	gpid=$!
+	peer "sockcheck peer --connect $GUEST_ADDR:$port --ctl-listen $cport ${4:-} >sc.$port 2>&1 &" ||
+		{ kill $gpid; fail "peer: could not start sockcheck"; }
+	wait $gpid || rc=1
+	wait_for "peer 'grep -q ^done sc.$port' >/dev/null" 30 || rc=1
+	grep -v '^info peer' /tmp/sc.$port
+	if [ $rc -ne 0 ]; then
+		peer "cat sc.$port" | sed 's/^/peer: /'
+		SC_FAILED="$SC_FAILED $scen"
+	fi
+	grep -E '^(ok|FAIL)' /tmp/sc.$port | sed "s/^/$scen: /" >>/tmp/sc_checks.$SC_MODE
+	SC_N=$((SC_N + 1))
+}
+
+# sc_done: every scenario passed; on: all offloaded, off: none.  A
+# failure is reported here and fails the test in sc_same, after the other
+# run has been seen too.
+sc_done() {
+	local n=$(( $(hp_stat handoff_ok) - SC_OK0 ))
+	echo "offload $SC_MODE: $n of $SC_N connections offloaded"
+	if [ -n "$SC_FAILED" ]; then
+		echo "FAIL: offload $SC_MODE:$SC_FAILED"
+		SC_BAD=1
+	fi
+	if [ "$SC_MODE" = on ] && [ "$n" -ne "$SC_N" ]; then
+		echo "FAIL: offload on: not every connection was offloaded"
+		SC_BAD=1
+	elif [ "$SC_MODE" = off ] && [ "$n" -ne 0 ]; then
+		echo "FAIL: offload off: a connection was offloaded"
+		SC_BAD=1
+	fi
+}
+
+# sc_same: both runs passed, with the same checks.
+sc_same() {
+	[ -z "${SC_BAD:-}" ] || fail "see above"
+	diff /tmp/sc_checks.on /tmp/sc_checks.off ||
+		fail "offload on and off differ (above)"
+	echo "the same $(wc -l </tmp/sc_checks.on) checks passed with offload on and off"
+}
+
+# sc_freed OFFLOADED0 CLOSED0 N PORT...: the N connections offloaded since
+# the counters were OFFLOADED0 (offloaded) and CLOSED0 (conns_closed) were
+# all freed (the NIC's TIME_WAIT is 60 s): none of PORTs in
+# /proc/net/handoff, offloaded back down.
+sc_freed() {
+	local off0=$1 closed0=$2 n=$3 p ports=
+	shift 3
+	for p in "$@"; do ports="$ports|:$p"; done
+	ports=${ports#|}
+	if ! wait_for "[ \$(hp_stat offloaded) -le $off0 ] &&
+		! sed '1,/^connections:/d' /proc/net/handoff | grep -qE ' [0-9.]+($ports) '" 120; then
+		cat /proc/net/handoff
+		fail "offloaded connections were not freed"
+	fi
+	[ $(( $(hp_stat conns_closed) - closed0 )) -ge "$n" ] ||
+		fail "conns_closed grew by less than $n"
+	echo "all $n offloaded connections freed (offloaded $(hp_stat offloaded), conns_closed +$(( $(hp_stat conns_closed) - closed0 )))"
+}
+
+# sc_peer_freed PORT...: the peer holds no socket to those guest ports.
+sc_peer_freed() {
+	local p
+	for p in "$@"; do
+		wait_for "[ \"\$(peer \"ss -tanH state all '( dport = :$p )' | wc -l\")\" = 0 ]" 30 ||
+			{ peer "ss -tan state all '( dport = :$p )'"; fail "the peer still has a socket to port $p"; }
+	done
+	echo "the peer holds no socket to ports $*"
+}
