@@ -35,6 +35,10 @@ void bp_shutdown(struct sock *sk, int how)
 {
 	struct bp_conn *bc = bp_conn_of(sk);
 
+	if (!bc) {
+		tcp_shutdown(sk, how);	/* restored */
+		return;
+	}
 	if (!(how & SEND_SHUTDOWN) ||
 	    (bc->flags & (BP_F_FIN_SENT | BP_F_NIC_FREED)))
 		return;
@@ -88,6 +92,12 @@ void bp_close(struct sock *sk, long timeout)
 
 	lock_sock(sk);
 	bc = bp_conn_of(sk);
+	if (!bc) {
+		/* restored between the call and here: TCP closes it */
+		release_sock(sk);
+		bp_base_prot(sk)->close(sk, timeout);
+		return;
+	}
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (!(bc->flags & BP_F_NIC_FREED)) {
 		/* RFC 2525: unread data on close means a reset */
@@ -101,12 +111,20 @@ void bp_close(struct sock *sk, long timeout)
 				DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
 				add_wait_queue(sk_sleep(sk), &wait);
-				while (!(bc->flags & BP_F_NIC_FREED) &&
+				while (bp_conn_of(sk) == bc &&
+				       !(bc->flags & BP_F_NIC_FREED) &&
 				       timeout && !signal_pending(current))
 					sk_wait_event(sk, &timeout,
+						      bp_conn_of(sk) != bc ||
 						      bc->flags & BP_F_NIC_FREED,
 						      &wait);
 				remove_wait_queue(sk_sleep(sk), &wait);
+				if (bp_conn_of(sk) != bc) {
+					/* restored while lingering: TCP's */
+					release_sock(sk);
+					bp_base_prot(sk)->close(sk, timeout);
+					return;
+				}
 			}
 		}
 	}

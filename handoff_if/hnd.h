@@ -166,6 +166,7 @@ int hnd_nop_test(struct hnd_dev *hd, u32 n, char *res, size_t len);
 
 /* bypass_proto/: the protocol, and a handoff NIC appearing and going */
 int bp_init(void);
+void bp_exit_begin(void);
 void bp_exit(void);
 int bp_nic_add(struct hnd_dev *hd);
 void bp_nic_remove(struct hnd_dev *hd);

@@ -25,6 +25,8 @@ static int __init handoff_init(void)
 
 static void __exit handoff_exit(void)
 {
+	/* connections go back to the host stack while their NICs are here */
+	bp_exit_begin();
 	hnd_pci_unregister();
 	hnd_debugfs_exit();
 	bp_exit();
