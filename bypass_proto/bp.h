@@ -116,7 +116,9 @@ struct bp_conn {
 	int saved_sndbuf;
 	u8 saved_userlocks;
 	u32 restore_pass;		/* under bn->lock: bp_restore_nic() */
+	bool detached;			/* under bp_all_lock: NIC removed */
 	struct list_head node;		/* bn->conn_list */
+	struct list_head all_node;	/* bp_all: until TCP's again */
 	struct hlist_node hnode;	/* bp_tuples */
 	struct bp_tuple tuple;
 	u8 local_mac[ETH_ALEN], peer_mac[ETH_ALEN];
@@ -164,6 +166,8 @@ static inline void bp_count(enum bp_counter c)
 }
 
 extern atomic_t bp_nr_offloaded;
+extern struct list_head bp_all;		/* every socket with our proto */
+extern spinlock_t bp_all_lock;
 extern DECLARE_HASHTABLE(bp_tuples, 10);
 extern spinlock_t bp_tuples_lock;
 
@@ -198,6 +202,8 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc);
 int bp_restore_sk(struct sock *sk);
 int bp_restore_nic(struct bp_nic *bn, u32 cid, bool any);
 int bp_restore_all(void);
+void bp_unswitch(struct sock *sk, struct bp_conn *bc);
+void bp_release_ended(void);
 
 /*
  * Module code a thread may be in (bp_proto.c): every entry from the core
@@ -236,6 +242,7 @@ int bp_disconnect(struct sock *sk, int flags);
 int bp_rx_alloc(struct bp_conn *bc, u32 bytes);
 int bp_tx_chunk(struct bp_conn *bc, u64 pos);
 void bp_bufs_free(struct bp_conn *bc);
+int bp_bufs_detach(struct bp_conn *bc);
 void bp_rx_return(struct bp_conn *bc);
 void bp_tx_push(struct bp_conn *bc, bool psh);
 u32 bp_tx_space(const struct bp_conn *bc);

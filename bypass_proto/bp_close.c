@@ -154,6 +154,9 @@ void bp_destroy(struct sock *sk)
 		return;
 	if (!(bc->flags & BP_F_NIC_FREED))
 		bp_conn_unlink(bc);
+	spin_lock_bh(&bp_all_lock);
+	list_del_init(&bc->all_node);
+	spin_unlock_bh(&bp_all_lock);
 	bp_bufs_free(bc);
 	sk_wmem_queued_add(sk, -sk->sk_wmem_queued);
 	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);

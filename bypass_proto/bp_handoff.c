@@ -324,6 +324,9 @@ static void bp_switch(struct sock *sk, struct bp_conn *bc, u32 sndq)
 	spin_lock_bh(&bc->bn->lock);
 	list_add_tail(&bc->node, &bc->bn->conn_list);
 	spin_unlock_bh(&bc->bn->lock);
+	spin_lock_bh(&bp_all_lock);
+	list_add_tail(&bc->all_node, &bp_all);
+	spin_unlock_bh(&bp_all_lock);
 	bp_tuple_add(bc);
 
 	bc->saved_sndbuf = sk->sk_sndbuf;
@@ -475,6 +478,7 @@ void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops)
 	bc->since = jiffies;
 	bc->tx_nr = 1;
 	INIT_LIST_HEAD(&bc->node);
+	INIT_LIST_HEAD(&bc->all_node);
 	INIT_HLIST_NODE(&bc->hnode);
 
 	lock_sock(sk);

@@ -10,6 +10,8 @@ atomic64_t bp_counters[BP_C_COUNT];
 atomic_t bp_nr_offloaded = ATOMIC_INIT(0);
 DEFINE_HASHTABLE(bp_tuples, 10);
 DEFINE_SPINLOCK(bp_tuples_lock);
+LIST_HEAD(bp_all);
+DEFINE_SPINLOCK(bp_all_lock);
 DEFINE_SRCU(bp_srcu);
 bool bp_unloading;
 
@@ -74,6 +76,7 @@ void bp_exit_begin(void)
  */
 void bp_exit(void)
 {
+	bp_release_ended();
 	bp_forward_exit();
 	bp_proc_exit();
 	bp_sysctl_exit();

@@ -54,14 +54,12 @@ static int bp_wait_send_space(struct sock *sk, struct bp_conn *bc,
 static int bp_send_iter(struct sock *sk, struct iov_iter *from, int flags)
 {
 	struct bp_conn *bc = bp_conn_of(sk);
-	struct device *dev;
 	long timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	bool more = flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST);
 	int copied = 0, err = 0;
 
 	if (!bc)
 		return bp_restart();	/* restored: TCP's sendmsg now */
-	dev = &bc->bn->hd->pdev->dev;
 	while (iov_iter_count(from)) {
 		struct bp_chunk *ch;
 		u32 space, off, n;
@@ -98,7 +96,8 @@ static int bp_send_iter(struct sock *sk, struct iov_iter *from, int flags)
 		ch = &bc->tx[(bc->tx_written / BP_CHUNK) % bc->tx_nr];
 		got = copy_from_iter(page_address(ch->page) + off, n, from);
 		if (got) {
-			dma_sync_single_range_for_device(dev, ch->dma, off, got,
+			dma_sync_single_range_for_device(&bc->bn->hd->pdev->dev,
+							 ch->dma, off, got,
 							 DMA_TO_DEVICE);
 			bc->tx_written += got;
 			sk_wmem_queued_add(sk, got);

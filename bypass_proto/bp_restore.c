@@ -65,7 +65,8 @@ static int bp_fetch_state(struct bp_conn *bc, struct chw_conn_state *st)
 static int bp_tcp_feed(struct sock *sk, const void *p, u32 len)
 {
 	struct kvec kv = { .iov_base = (void *)p, .iov_len = len };
-	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	/* never SIGPIPE: the caller is whoever asked for the restore */
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 	int ret;
 
 	if (!len)
@@ -112,13 +113,27 @@ static int bp_feed_tx(struct sock *sk, struct bp_conn *bc, u64 at, u32 len)
 	return err;
 }
 
+/*
+ * The first unacknowledged data byte.  The NIC's snd_una counts our FIN
+ * once it is acknowledged; TCP's is sent again after the data (it only
+ * makes the peer acknowledge it once more), so it is not counted here.
+ */
+static u32 bp_data_una(const struct chw_conn_state *st)
+{
+	u32 una = le32_to_cpu(st->snd_una), end = le32_to_cpu(st->write_seq);
+
+	if ((st->opt & CHW_OPT_FIN_SENT) && una == end + 1)
+		return end;
+	return una;
+}
+
 /* TCP's sequence space, windows, clocks and estimators: the NIC's. */
 static void bp_load_state(struct sock *sk, const struct chw_conn_state *st,
 			  u32 unread)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
-	u32 snd_una = le32_to_cpu(st->snd_una);
+	u32 snd_una = bp_data_una(st);
 	u32 rcv_end = le32_to_cpu(st->rcv_nxt) -
 		      !!(st->opt & CHW_OPT_FIN_RCVD);
 	u32 age = le32_to_cpu(st->ts_recent_age_ms);
@@ -168,11 +183,15 @@ static void bp_load_state(struct sock *sk, const struct chw_conn_state *st,
  * and operations as before the handoff.  bc stays readable (its rings
  * hold the data still to be queued) but is no longer reachable.
  */
-static void bp_unswitch(struct sock *sk, struct bp_conn *bc)
+void bp_unswitch(struct sock *sk, struct bp_conn *bc)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
-	bp_conn_unlink(bc);
+	if (!(bc->flags & BP_F_NIC_FREED))
+		bp_conn_unlink(bc);
+	spin_lock_bh(&bp_all_lock);
+	list_del_init(&bc->all_node);
+	spin_unlock_bh(&bp_all_lock);
 	write_lock_bh(&sk->sk_callback_lock);
 	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
 	icsk->icsk_ulp_ops = NULL;
@@ -191,7 +210,7 @@ static int bp_requeue(struct sock *sk, struct bp_conn *bc,
 		      const struct chw_conn_state *st, u32 unread)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	u32 snd_una = le32_to_cpu(st->snd_una);
+	u32 snd_una = bp_data_una(st);
 	u32 queued = le32_to_cpu(st->write_seq) - snd_una;
 	u32 sent = min_t(u32, le32_to_cpu(st->snd_nxt) - snd_una, queued);
 	int sndbuf = sk->sk_sndbuf, err;
@@ -201,7 +220,12 @@ static int bp_requeue(struct sock *sk, struct bp_conn *bc,
 	WRITE_ONCE(sk->sk_rcvbuf, max_t(int, sk->sk_rcvbuf,
 					2 * (unread + tp->rcv_wnd)));
 	WRITE_ONCE(sk->sk_sndbuf, max_t(int, sndbuf, 2 * queued + SOCK_MIN_SNDBUF));
-	/* our FIN, if any, goes after the data: tcp_shutdown() below */
+	/*
+	 * TCP queues data only in the states that may still send; the
+	 * FINs are put back after the data (bp_resume_state()).
+	 */
+	tcp_set_state(sk, (st->opt & CHW_OPT_FIN_RCVD) ? TCP_CLOSE_WAIT :
+			  TCP_ESTABLISHED);
 	WRITE_ONCE(sk->sk_shutdown, shutdown & ~SEND_SHUTDOWN);
 
 	tp->repair = 1;
@@ -232,12 +256,14 @@ static int bp_requeue(struct sock *sk, struct bp_conn *bc,
 /* The state TCP goes on in; our FIN is sent again by TCP if it was ours. */
 static void bp_resume_state(struct sock *sk, const struct chw_conn_state *st)
 {
-	bool fin_rcvd = st->opt & CHW_OPT_FIN_RCVD;
-
-	tcp_set_state(sk, fin_rcvd ? TCP_CLOSE_WAIT : TCP_ESTABLISHED);
-	if (fin_rcvd) {
+	if (st->opt & CHW_OPT_FIN_RCVD) {
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 		sock_set_flag(sk, SOCK_DONE);
+	}
+	if (st->tcp_state == TCP_TIME_WAIT && !sock_flag(sk, SOCK_DEAD)) {
+		/* only the timer is left: TCP's own TIME_WAIT sees it out */
+		tcp_time_wait(sk, TCP_TIME_WAIT, 0);
+		return;
 	}
 	if (st->opt & CHW_OPT_FIN_SENT) {
 		/*
@@ -294,11 +320,10 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc)
 	unread = bp_rx_avail(bc);
 	nic_unread = le32_to_cpu(st->rcv_nxt) - le32_to_cpu(st->copied_seq) -
 		     !!(st->opt & CHW_OPT_FIN_RCVD);
-	nic_queued = le32_to_cpu(st->write_seq) - le32_to_cpu(st->snd_una);
+	nic_queued = le32_to_cpu(st->write_seq) - bp_data_una(st);
 	if (nic_unread != unread + bc->rx_unacked ||
 	    nic_queued != bc->tx_written - bc->tx_acked ||
-	    le32_to_cpu(st->snd_nxt) - le32_to_cpu(st->snd_una) >
-	    nic_queued + 1) {
+	    le32_to_cpu(st->snd_nxt) - bp_data_una(st) > nic_queued + 1) {
 		net_err_ratelimited("handoff: restore of %08x: NIC and host disagree (unread %u/%u+%u, queued %u/%llu): reset\n",
 				    bc->cid, nic_unread, unread, bc->rx_unacked,
 				    nic_queued, bc->tx_written - bc->tx_acked);
@@ -311,6 +336,10 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc)
 		err = bp_requeue(sk, bc, st, unread);
 	if (err) {
 		/* an orphan is destroyed by bp_restore_sk() once unlocked */
+		net_err_ratelimited("handoff: restore of %08x (state %u, %s) failed (%d): reset\n",
+				    bc->cid, st->tcp_state,
+				    sock_flag(sk, SOCK_DEAD) ? "orphan" : "open",
+				    err);
 		bp_count(BP_C_RESTORE_FAILED);
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
 		tcp_set_state(sk, TCP_CLOSE);
@@ -354,9 +383,13 @@ int bp_restore_sk(struct sock *sk)
 	bh_lock_sock(sk);
 	bc = bp_conn_of(sk);
 	if (sock_flag(sk, SOCK_DEAD)) {
+		/*
+		 * Not by state: a restored orphan TCP finished while we
+		 * released the socket was destroyed by TCP already.
+		 */
 		if (bc && (bc->flags & BP_F_NIC_FREED))
 			bp_finish(sk, bc);
-		else if (!bc && sk->sk_state == TCP_CLOSE)
+		else if (!bc && err && err != -ENOENT)
 			inet_csk_destroy_sock(sk);
 	}
 	bh_unlock_sock(sk);
@@ -414,4 +447,56 @@ int bp_restore_all(void)
 		n += bp_restore_nic(bn, 0, true);
 	mutex_unlock(&bp_nics_lock);
 	return n;
+}
+
+/*
+ * Unloading, the NICs gone: sockets whose connection already ended on
+ * the NIC (their owners have not closed them yet) become closed TCP
+ * sockets, the bytes they still had to read queued for TCP's recvmsg.
+ */
+void bp_release_ended(void)
+{
+	for (;;) {
+		struct tcp_sock *tp;
+		struct bp_conn *bc;
+		struct sock *sk;
+		u32 unread;
+
+		spin_lock_bh(&bp_all_lock);
+		bc = list_first_entry_or_null(&bp_all, struct bp_conn,
+					      all_node);
+		if (bc)
+			list_del_init(&bc->all_node);
+		sk = bc && refcount_inc_not_zero(&bc->sk->sk_refcnt) ?
+		     bc->sk : NULL;
+		spin_unlock_bh(&bp_all_lock);
+		if (!bc)
+			return;
+		if (!sk)
+			continue;	/* being destroyed: bp_destroy() frees bc */
+
+		lock_sock(sk);
+		if (bp_conn_of(sk) == bc) {
+			tp = tcp_sk(sk);
+			unread = bp_rx_avail(bc);
+			bp_unswitch(sk, bc);
+			/* TCP queues received data only while it may send */
+			tp->rcv_nxt = tp->copied_seq;
+			sk->sk_state = TCP_ESTABLISHED;
+			tp->repair = 1;
+			tp->repair_queue = TCP_RECV_QUEUE;
+			if (bp_feed_rx(sk, bc, unread))
+				net_warn_ratelimited("handoff: %u unread bytes lost at unload\n",
+						     unread);
+			tp->repair = 0;
+			tp->repair_queue = TCP_NO_QUEUE;
+			sk->sk_state = TCP_CLOSE;
+			bp_bufs_free(bc);
+			atomic_dec(&bp_nr_offloaded);
+			kfree_rcu(bc, rcu);
+			sk->sk_state_change(sk);
+		}
+		release_sock(sk);
+		sock_put(sk);
+	}
 }
