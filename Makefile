@@ -4,6 +4,9 @@
 #   make check    every test: firmware unit tests on the host, then the
 #                 guest suites in QEMU (needs root: netns and tap)
 #   make demo     boot the guest and serve real traffic through the NIC
+#   make bench    one workload with offload on and off over the same NIC:
+#                 guest instructions per KB, throughput, ring messages
+#                 per packet, side by side (build/results/bench.txt)
 #   make C=1      the module through sparse
 #
 # Dependencies are installed by scripts/deps.sh (apt-get, idempotent).
@@ -13,7 +16,7 @@ KDIR ?= /usr/src/linux-headers-$(KVER)
 BUILD := $(CURDIR)/build
 export KVER KDIR
 
-.PHONY: all deps module qemu initramfs fw-test fw-harness bench-fw tools check demo clean help
+.PHONY: all deps module qemu initramfs fw-test fw-harness bench-fw bench-plugin bench tools check demo clean help
 
 all: module qemu initramfs
 
@@ -50,7 +53,7 @@ SUITES := nic bypass
 bench-fw: deps
 	bash scripts/bench-fw.sh
 
-check: all
+check: all bench-plugin
 	@rm -rf $(BUILD)/results
 	-$(MAKE) fw-test
 	-$(MAKE) fw-harness
@@ -59,6 +62,21 @@ check: all
 
 demo: all
 	bash scripts/demo.sh
+
+# The guest-instruction counter (a TCG plugin) for the QEMU just built.
+bench-plugin: qemu
+	$(MAKE) -C bench BUILD=$(BUILD)
+
+# Offload on and off side by side (needs root); not a test: no verdict
+# on speed, only figures.  BENCH_MB: megabytes each way per bulk phase;
+# BENCH_REQS: requests per short-connection phase; BENCH_ROUNDS: how many
+# times each phase runs (the tables show medians).
+BENCH_MB ?= 64
+BENCH_REQS ?= 200
+BENCH_ROUNDS ?= 3
+bench: all bench-plugin
+	HND_BENCH_MB=$(BENCH_MB) HND_BENCH_REQS=$(BENCH_REQS) \
+		HND_BENCH_ROUNDS=$(BENCH_ROUNDS) bash scripts/bench.sh
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

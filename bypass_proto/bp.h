@@ -32,6 +32,8 @@
 #define BP_CHUNK_ORDER		get_order(BP_CHUNK)
 #define BP_MAX_CHUNKS		64		/* per ring: 1 MiB */
 #define BP_RX_MIN_CHUNKS	2
+/* the receive ring is all posted at once: no more than the NIC takes */
+#define BP_RX_MAX_CHUNKS	CHW_CONN_POST_SLOTS
 
 /* Why a connection was not handed off: /proc/net/handoff counts each. */
 enum bp_refusal {

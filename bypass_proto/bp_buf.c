@@ -54,7 +54,7 @@ int bp_rx_alloc(struct bp_conn *bc, u32 bytes)
 	u32 i;
 
 	bc->rx_nr = clamp_t(u32, bytes / BP_CHUNK, BP_RX_MIN_CHUNKS,
-			    BP_MAX_CHUNKS);
+			    BP_RX_MAX_CHUNKS);
 	for (i = 0; i < bc->rx_nr; i++)
 		if (bp_chunk_alloc(bc, &bc->rx[i], DMA_FROM_DEVICE,
 				   GFP_KERNEL))
@@ -182,7 +182,7 @@ void bp_rx_consume(struct bp_conn *bc, u32 len)
  */
 void bp_rx_return(struct bp_conn *bc)
 {
-	struct chw_msg m[1 + BP_MAX_CHUNKS];
+	struct chw_msg m[1 + BP_RX_MAX_CHUNKS];
 	unsigned int n = 0, posted = 0;
 	u64 cap = (u64)bc->rx_nr * BP_CHUNK, posted_to = bc->rx_posted;
 

@@ -149,12 +149,16 @@ static int bp_take_sendq(struct sock *sk, struct bp_conn *bc, u32 bytes)
 	return copied == bytes ? 0 : -EINVAL;
 }
 
-/* The unread bytes of the receive queue, kept to be read first. */
+/*
+ * The unread bytes of the receive queue, kept to be read first.  Walk it
+ * as tcp_recvmsg() does, by sequence number: a segment that partly
+ * overlapped what was already queued is queued whole (tcp_data_queue()),
+ * so an skb may begin before the previous one ends.
+ */
 static int bp_take_recvq(struct sock *sk, struct bp_conn *bc, u32 bytes)
 {
-	struct tcp_sock *tp = tcp_sk(sk);
+	u32 seq = tcp_sk(sk)->copied_seq, copied = 0;
 	struct sk_buff *skb;
-	u32 copied = 0;
 
 	if (!bytes)
 		return 0;
@@ -162,16 +166,20 @@ static int bp_take_recvq(struct sock *sk, struct bp_conn *bc, u32 bytes)
 	if (!bc->pre)
 		return -ENOMEM;
 	skb_queue_walk(&sk->sk_receive_queue, skb) {
-		u32 off = before(TCP_SKB_CB(skb)->seq, tp->copied_seq) ?
-			  tp->copied_seq - TCP_SKB_CB(skb)->seq : 0;
-		u32 len;
+		u32 start = TCP_SKB_CB(skb)->seq, off, len;
 
-		if (off >= skb->len)
-			continue;
+		if (!before(seq, start + skb->len))
+			continue;	/* all of it already taken */
+		if (after(start, seq))
+			return -EINVAL;	/* a hole: not TCP's receive queue */
+		off = seq - start;
 		len = min(skb->len - off, bytes - copied);
 		if (skb_copy_bits(skb, off, bc->pre + copied, len))
 			return -EFAULT;
 		copied += len;
+		seq += len;
+		if (copied == bytes)
+			break;
 	}
 	bc->pre_len = copied;
 	return copied == bytes ? 0 : -EINVAL;

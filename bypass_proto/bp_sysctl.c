@@ -118,6 +118,7 @@ static int bp_zero;
 static int bp_one = 1;
 static int bp_buf_min = BP_CHUNK * BP_RX_MIN_CHUNKS;
 static int bp_buf_max = BP_CHUNK * BP_MAX_CHUNKS;
+static int bp_rcvbuf_max = BP_CHUNK * BP_RX_MAX_CHUNKS;
 static int bp_ms_max = 60000;
 
 static struct ctl_table bp_sysctl_table[] = {
@@ -152,7 +153,7 @@ static struct ctl_table bp_sysctl_table[] = {
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= &bp_buf_min,
-		.extra2		= &bp_buf_max,
+		.extra2		= &bp_rcvbuf_max,
 	},
 	{
 		.procname	= "sndbuf",

@@ -343,6 +343,11 @@ struct chw_cmd_post {
 	__le64 addr;
 };
 CHW_STATIC_ASSERT(sizeof(struct chw_cmd_post) == 16, "post size");
+/*
+ * Receive buffers a connection may have posted and not yet filled; more
+ * are refused with CHW_ST_NO_MEM, so the OS posts at most this many.
+ */
+#define CHW_CONN_POST_SLOTS	16
 
 /* Events carry the ring's phase in flags; see Documentation/wire-abi.rst. */
 #define CHW_EV_PHASE		(1u << 7)

@@ -27,6 +27,7 @@
 struct hnd_sw_stats {
 	u64 tx_packets, tx_bytes, tx_busy, tx_linearized, tx_csum_help;
 	u64 tx_desc_err;		/* frames the device refused */
+	u64 tx_descs;			/* descriptors posted (make bench) */
 	u64 rx_packets, rx_bytes, rx_csum_ok, rx_alloc_fail;
 	u64 rx_desc_err;		/* buffers the device refused */
 	u64 cmds, cmd_ring_full, events, ev_unhandled, cmd_errors;

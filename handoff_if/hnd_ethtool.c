@@ -16,7 +16,8 @@ struct hnd_stat_desc {
 static const struct hnd_stat_desc hnd_sw_stats_desc[] = {
 	HND_SW_STAT(tx_packets), HND_SW_STAT(tx_bytes), HND_SW_STAT(tx_busy),
 	HND_SW_STAT(tx_linearized), HND_SW_STAT(tx_csum_help),
-	HND_SW_STAT(tx_desc_err), HND_SW_STAT(rx_packets),
+	HND_SW_STAT(tx_desc_err), HND_SW_STAT(tx_descs),
+	HND_SW_STAT(rx_packets),
 	HND_SW_STAT(rx_bytes), HND_SW_STAT(rx_csum_ok),
 	HND_SW_STAT(rx_alloc_fail), HND_SW_STAT(rx_desc_err),
 	HND_SW_STAT(cmds), HND_SW_STAT(cmd_ring_full), HND_SW_STAT(events),

@@ -356,6 +356,7 @@ static netdev_tx_t hnd_start_xmit(struct sk_buff *skb, struct net_device *nd)
 	u64_stats_update_begin(&hd->stats.syncp);
 	hd->stats.tx_packets++;
 	hd->stats.tx_bytes += skb->len;
+	hd->stats.tx_descs += idx + 1 - first;
 	u64_stats_update_end(&hd->stats.syncp);
 	netdev_tx_sent_queue(txq, skb->len);
 	skb_tx_timestamp(skb);

@@ -89,7 +89,7 @@ struct nfw_rbuf {
 	uint32_t len;
 	uint32_t used;			/* bytes the NIC wrote */
 };
-#define NFW_RBUFS		16	/* posted buffers per connection */
+#define NFW_RBUFS		CHW_CONN_POST_SLOTS	/* posted buffers */
 
 /* What a connection costs the NIC's memory at least. */
 #define NFW_CONN_COST	(sizeof(struct nfw_conn) + \

@@ -2,6 +2,7 @@
 # The guest's /init: mount, then run what the kernel command line asks:
 #   hnd_mode=check hnd_suites=a,b   run suites, KTAP to ttyS1, power off
 #   hnd_mode=demo                   run /selftests/demo/guest.sh, power off
+#   hnd_mode=bench                  run /selftests/bench/guest.sh (make bench)
 #   hnd_mode=shell                  a shell on the console
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -27,6 +28,11 @@ check)
 demo)
 	sh /selftests/demo/guest.sh
 	echo "DEMO-EXIT $?"
+	;;
+bench)
+	stty -F /dev/ttyS1 raw -echo 2>/dev/null
+	sh /selftests/bench/guest.sh
+	echo "BENCH-EXIT $?" | tee /dev/ttyS1
 	;;
 *)
 	echo "handoff guest: /selftests holds the tests; poweroff -f to leave"

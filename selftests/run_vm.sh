@@ -5,6 +5,9 @@
 #
 #   run_vm.sh --suite nic [--suite ...]   KTAP to build/results/<suite>.tap
 #   run_vm.sh --demo
+#   run_vm.sh --bench        make bench's guest run, counting guest
+#                            instructions (bench/insn_count.c); raw
+#                            figures to build/results/bench.raw
 #   run_vm.sh --shell
 #
 # Needs root (namespaces, tap).  Exits non-zero if any test failed.
@@ -24,9 +27,10 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--suite) suites+=("$2"); shift ;;
 	--demo) mode=demo ;;
+	--bench) mode=bench ;;
 	--shell) mode=shell ;;
 	--timeout) timeout=$2; shift ;;
-	*) echo "usage: $0 --suite NAME... | --demo | --shell" >&2; exit 2 ;;
+	*) echo "usage: $0 --suite NAME... | --demo | --bench | --shell" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -64,14 +68,25 @@ mkdir -p "$RESULTS"
 raw=$RESULTS/ktap.raw
 rm -f "$raw"
 suite_list=$(IFS=,; echo "${suites[*]:-}")
+cmdline="console=ttyS0 quiet panic=-1 no_timer_check hnd_mode=$mode hnd_suites=$suite_list"
+qemu_extra=()
+if [ "$mode" = bench ]; then
+	plugin=$BUILD/bench/libinsn_count.so
+	[ -e "$plugin" ] || { echo "run_vm.sh: missing $plugin (make bench-plugin)" >&2; exit 1; }
+	rm -f "$RESULTS/insn_marks.txt"
+	# -smp 1 (below) keeps the plugin's inline counters exact
+	qemu_extra=(-plugin "$plugin,out=$RESULTS/insn_marks.txt")
+	cmdline="$cmdline hnd_bench_mb=${HND_BENCH_MB:-64} hnd_bench_rounds=${HND_BENCH_ROUNDS:-3} hnd_bench_reqs=${HND_BENCH_REQS:-200}"
+fi
 qemu=(
 	"$BUILD/qemu-system-x86_64" -accel tcg -m 1024 -smp 1
 	-display none -monitor none -no-reboot
 	-L /usr/share/seabios -L /usr/share/qemu
 	-kernel "/boot/vmlinuz-$KVER" -initrd "$BUILD/initramfs.cpio.gz"
-	-append "console=ttyS0 quiet panic=-1 no_timer_check hnd_mode=$mode hnd_suites=$suite_list"
+	-append "$cmdline"
 	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no
 	-device handoff-nic,netdev=n0,mac=$MAC,max-conns=4096
+	"${qemu_extra[@]}"
 )
 if [ "$mode" = shell ]; then
 	ip netns exec "$ns" "${qemu[@]}" -serial mon:stdio
@@ -89,6 +104,11 @@ cp "$work/peer.log" "$RESULTS/peer-$mode.log" 2>/dev/null || true
 
 if [ "$mode" = demo ]; then
 	grep -q '^DEMO-EXIT 0' "$console"
+	exit
+fi
+if [ "$mode" = bench ]; then
+	tr -d '\r' <"$raw" >"$RESULTS/bench.raw"
+	grep -q '^BENCH-EXIT 0' "$RESULTS/bench.raw"
 	exit
 fi
 

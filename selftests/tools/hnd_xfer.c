@@ -5,7 +5,7 @@
  *
  *   hnd_xfer send|recv|duplex --listen PORT | --connect HOST:PORT
  *            [--flows K] [--bytes N] [--seed S] [--timeout SECS]
- *            [--rate BYTES_PER_SEC] [--rst-after N]
+ *            [--rate BYTES_PER_SEC] [--rst-after N] [--bench]
  *
  * Flow i carries the bytes of a stream fixed by (seed, i), so the receiver
  * checks every byte against what the sender must have sent, and both ends
@@ -18,9 +18,16 @@
  * duplex mode each flow sends its stream and at the same time receives
  * and checks the answering stream (STREAM_REPLY_SEED) of the same length.
  *
+ * --bench (make bench; send or recv) keeps the program's own work out of
+ * the transfer: the sender makes the whole stream in memory before it,
+ * the receiver keeps all it gets and checks and hashes it after.  The
+ * transfer, from waiting for the peer to the last byte, sits between two
+ * instruction-count markers (insn_mark.h) and is timed from the first
+ * connection on.
+ *
  * Output, one line per flow and a summary:
  *   flow 0 bytes 104857600 sha256 <hex> ok
- *   summary flows 1 bytes 104857600 secs 2.10 MBps 49.9 ok
+ *   summary flows 1 bytes 104857600 secs 2.101 MBps 49.9 ok
  * Exit 0 if every flow is complete and intact, 1 otherwise, 2 on usage.
  */
 #include <arpa/inet.h>
@@ -38,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "insn_mark.h"
 #include "sha256.h"
 #include "stream.h"
 
@@ -53,6 +61,7 @@ struct flow {
 	bool eof_rcvd;			/* duplex: the peer's EOF came */
 	bool done;
 	long long bad_at;		/* receiver: first wrong byte, or -1 */
+	uint8_t *whole;			/* --bench: the whole stream */
 };
 
 static struct {
@@ -66,6 +75,7 @@ static struct {
 	int timeout;
 	unsigned long long rate;	/* bytes/s over all flows, 0: no cap */
 	unsigned long long rst_after;	/* abort after this many bytes */
+	bool bench;			/* stream work before and after */
 } opt = { .flows = 1, .bytes = 1 << 20, .seed = 1, .timeout = 600 };
 
 static double now(void)
@@ -92,7 +102,8 @@ static unsigned long long parse_size(const char *s)
 static void usage(void)
 {
 	fprintf(stderr, "usage: hnd_xfer send|recv --listen PORT | --connect HOST:PORT\n"
-		"                [--flows K] [--bytes N[KMG]] [--seed S] [--timeout SECS]\n");
+		"                [--flows K] [--bytes N[KMG]] [--seed S] [--timeout SECS]\n"
+		"                [--rate BYTES_PER_SEC] [--rst-after N] [--bench]\n");
 	exit(2);
 }
 
@@ -217,7 +228,12 @@ static ssize_t flow_io(struct flow *fl, int idx, uint8_t *buf, size_t max)
 		size_t len = opt.bytes - fl->off < max ?
 			     opt.bytes - fl->off : max;
 
-		if (len) {
+		if (len && opt.bench) {
+			n = send(fl->fd, fl->whole + fl->off, len, MSG_NOSIGNAL);
+			if (n < 0)
+				return errno == EAGAIN ? 0 : -1;
+			fl->off += n;
+		} else if (len) {
 			stream_bytes(opt.seed, idx, fl->off, buf, len);
 			n = send(fl->fd, buf, len, MSG_NOSIGNAL);
 			if (n < 0)
@@ -239,7 +255,14 @@ static ssize_t flow_io(struct flow *fl, int idx, uint8_t *buf, size_t max)
 		}
 		return 0;
 	}
-	n = recv(fl->fd, buf, max, MSG_DONTWAIT);
+	if (opt.bench && fl->off < opt.bytes) {
+		/* straight into the stream's place; checked after */
+		if (max > opt.bytes - fl->off)
+			max = opt.bytes - fl->off;
+		n = recv(fl->fd, fl->whole + fl->off, max, MSG_DONTWAIT);
+	} else {
+		n = recv(fl->fd, buf, max, MSG_DONTWAIT);
+	}
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -1;
 	if (n == 0) {
@@ -255,6 +278,10 @@ static ssize_t flow_io(struct flow *fl, int idx, uint8_t *buf, size_t max)
 	if (opt.send) {
 		fprintf(stderr, "hnd_xfer: flow %d: unexpected data\n", idx);
 		return -1;
+	}
+	if (opt.bench) {
+		fl->off += n;	/* past opt.bytes: SHORT at the end */
+		return n;
 	}
 	if (fl->bad_at < 0) {
 		uint64_t seed = opt.duplex ? STREAM_REPLY_SEED(opt.seed) :
@@ -280,13 +307,14 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "rst-after", required_argument, NULL, 'R' },
+		{ "bench", no_argument, NULL, 'B' },
 		{ }
 	};
 	struct flow *fl;
 	struct pollfd *pfd;
 	uint8_t *buf;
 	unsigned long long total = 0, moved = 0;
-	double start, deadline;
+	double start, deadline, end = 0;
 	int c, i, lfd = -1, accepted = 0, active, failed = 0;
 	char *colon;
 
@@ -316,10 +344,13 @@ int main(int argc, char **argv)
 		case 't': opt.timeout = atoi(optarg); break;
 		case 'r': opt.rate = parse_size(optarg); break;
 		case 'R': opt.rst_after = parse_size(optarg); break;
+		case 'B': opt.bench = true; break;
 		default: usage();
 		}
 	}
 	if (!!opt.listen_port == !!opt.host || opt.flows < 1)
+		usage();
+	if (opt.bench && (opt.duplex || opt.rate || opt.rst_after))
 		usage();
 
 	fl = calloc(opt.flows, sizeof(*fl));
@@ -333,6 +364,20 @@ int main(int argc, char **argv)
 		lfd = do_listen();
 		if (lfd < 0)
 			return 1;
+	}
+	for (i = 0; opt.bench && i < opt.flows; i++) {
+		fl[i].whole = malloc(opt.bytes ? opt.bytes : 1);
+		if (!fl[i].whole) {
+			perror("hnd_xfer: --bench");
+			return 1;
+		}
+		if (opt.send)
+			stream_bytes(opt.seed, i, 0, fl[i].whole, opt.bytes);
+	}
+	if (opt.bench) {
+		insn_mark();
+		start = now();
+		deadline = start + opt.timeout;
 	}
 	for (i = 0; i < opt.flows; i++) {
 		fl[i].fd = -1;
@@ -386,6 +431,8 @@ int main(int argc, char **argv)
 
 			if (fd >= 0) {
 				set_nonblock(fd);
+				if (opt.bench && !accepted)
+					start = now();	/* not the wait */
 				fl[accepted++].fd = fd;
 			}
 		}
@@ -412,6 +459,24 @@ int main(int argc, char **argv)
 				failed = 1;
 			}
 		}
+	}
+
+	if (opt.bench) {
+		insn_mark();
+		end = now();
+	}
+	for (i = 0; opt.bench && i < opt.flows; i++) {
+		size_t got = fl[i].off < opt.bytes ? fl[i].off : opt.bytes;
+
+		if (!opt.send) {
+			fl[i].bad_at = stream_check(opt.seed, i, 0,
+						    fl[i].whole, got);
+			if (fl[i].bad_at >= 0)
+				stream_explain(opt.seed, i, opt.flows, 0,
+					       fl[i].whole, got);
+		}
+		sha256_update(&fl[i].sha, fl[i].whole, got);
+		free(fl[i].whole);
 	}
 
 	for (i = 0; i < opt.flows; i++) {
@@ -444,9 +509,9 @@ int main(int argc, char **argv)
 			close(fl[i].fd);
 	}
 	{
-		double secs = now() - start;
+		double secs = (end ? end : now()) - start;
 
-		printf("summary flows %d bytes %llu secs %.2f MBps %.1f %s\n",
+		printf("summary flows %d bytes %llu secs %.3f MBps %.1f %s\n",
 		       opt.flows, total, secs, total / secs / 1e6,
 		       failed ? "FAIL" : "ok");
 	}
