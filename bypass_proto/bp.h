@@ -191,6 +191,10 @@ void bp_sysctl_exit(void);
 int bp_proc_init(void);
 void bp_proc_exit(void);
 
+/* bp_nic.c: the driver's client */
+int bp_nic_add(struct hnd_dev *hd);
+void bp_nic_remove(struct hnd_dev *hd);
+
 /* bp_intercept.c */
 int bp_intercept_init(void);
 void bp_intercept_stop(void);
