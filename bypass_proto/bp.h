@@ -20,6 +20,7 @@
 #define BP_H
 
 #include <linux/hashtable.h>
+#include <linux/srcu.h>
 #include <linux/netdevice.h>
 #include <linux/xarray.h>
 #include <net/sock.h>
@@ -62,6 +63,8 @@ enum bp_counter {
 	BP_C_CMD_ERRORS,	/* posted commands the NIC refused */
 	BP_C_CLOSED,		/* offloaded connections ended */
 	BP_C_RESETS,		/* ... of which by reset or timeout */
+	BP_C_RESTORED,		/* connections given back to the host */
+	BP_C_RESTORE_FAILED,	/* restores refused by the NIC or reset */
 	BP_C_MSG_TX_BASE,	/* commands by opcode: + op */
 	BP_C_MSG_RX_BASE = BP_C_MSG_TX_BASE + 16,	/* events: + (op & 15) */
 	BP_C_COUNT = BP_C_MSG_RX_BASE + 16
@@ -103,6 +106,7 @@ struct bp_tuple {
 #define BP_F_NIC_FREED		(1u << 1)	/* the NIC let go of it */
 #define BP_F_DESTROYED		(1u << 2)	/* teardown started */
 #define BP_F_ABORTED		(1u << 3)	/* we sent ABORT */
+#define BP_F_RESTORING		(1u << 4)	/* RESTORE sent: no commands */
 
 struct bp_conn {
 	struct sock *sk;
@@ -110,7 +114,13 @@ struct bp_conn {
 	u32 cid;
 	u32 flags;
 	struct proto *base_prot;	/* tcp_prot or tcpv6_prot */
+	const struct proto_ops *saved_ops;	/* the socket's, to put back */
+	int saved_sndbuf;
+	u8 saved_userlocks;
+	u32 restore_pass;		/* under bn->lock: bp_restore_nic() */
+	bool detached;			/* under bp_all_lock: NIC removed */
 	struct list_head node;		/* bn->conn_list */
+	struct list_head all_node;	/* bp_all: until TCP's again */
 	struct hlist_node hnode;	/* bp_tuples */
 	struct bp_tuple tuple;
 	u8 local_mac[ETH_ALEN], peer_mac[ETH_ALEN];
@@ -158,6 +168,8 @@ static inline void bp_count(enum bp_counter c)
 }
 
 extern atomic_t bp_nr_offloaded;
+extern struct list_head bp_all;		/* every socket with our proto */
+extern spinlock_t bp_all_lock;
 extern DECLARE_HASHTABLE(bp_tuples, 10);
 extern spinlock_t bp_tuples_lock;
 
@@ -179,24 +191,64 @@ void bp_sysctl_exit(void);
 int bp_proc_init(void);
 void bp_proc_exit(void);
 
+/* bp_nic.c: the driver's client */
+int bp_nic_add(struct hnd_dev *hd);
+void bp_nic_remove(struct hnd_dev *hd);
+
 /* bp_intercept.c */
 int bp_intercept_init(void);
-void bp_intercept_exit(void);
+void bp_intercept_stop(void);
 bool bp_sk_is_bypass(const struct sock *sk);
 
 /* bp_handoff.c */
-void bp_try_handoff(struct sock *sk);
+void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops);
 
-/* bp_proto.c: the protocol swapped in */
+/* bp_restore.c */
+int bp_restore_locked(struct sock *sk, struct bp_conn *bc);
+int bp_restore_sk(struct sock *sk);
+int bp_restore_nic(struct bp_nic *bn, u32 cid, bool any);
+int bp_restore_all(void);
+void bp_unswitch(struct sock *sk, struct bp_conn *bc);
+void bp_release_ended(void);
+
+/*
+ * Module code a thread may be in (bp_proto.c): every entry from the core
+ * holds bp_srcu, so unloading waits for the last one to leave.  A call
+ * that finds its socket restored under it restarts, now into TCP.
+ */
+extern struct srcu_struct bp_srcu;
+extern bool bp_unloading;
+int bp_restart(void);
+
+/* bp_entry.c: the protocol swapped in, each operation under bp_srcu */
 int bp_proto_init(void);
 struct proto *bp_proto_for(const struct proto *base);
+void bp_e_destroy(struct sock *sk);
+
+/* bp_proto.c: the operations */
+struct proto *bp_base_prot(const struct sock *sk);
+int bp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+int bp_sendpage(struct sock *sk, struct page *page, int offset,
+		size_t size, int flags);
+void bp_splice_eof(struct socket *sock);
+bool bp_stream_memory_free(const struct sock *sk, int wake);
+int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+	       int *addr_len);
 __poll_t bp_poll(struct file *file, struct socket *sock,
 		 struct poll_table_struct *wait);
+int bp_ioctl(struct sock *sk, int cmd, unsigned long arg);
+void bp_keepalive(struct sock *sk, int valbool);
+int bp_setsockopt(struct sock *sk, int level, int optname,
+		  sockptr_t optval, unsigned int optlen);
+int bp_getsockopt(struct sock *sk, int level, int optname,
+		  char __user *optval, int __user *optlen);
+int bp_disconnect(struct sock *sk, int flags);
 
 /* bp_buf.c: the two rings */
 int bp_rx_alloc(struct bp_conn *bc, u32 bytes);
 int bp_tx_chunk(struct bp_conn *bc, u64 pos);
 void bp_bufs_free(struct bp_conn *bc);
+int bp_bufs_detach(struct bp_conn *bc);
 void bp_rx_return(struct bp_conn *bc);
 void bp_tx_push(struct bp_conn *bc, bool psh);
 u32 bp_tx_space(const struct bp_conn *bc);

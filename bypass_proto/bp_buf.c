@@ -84,6 +84,49 @@ void bp_bufs_free(struct bp_conn *bc)
 	bc->pre = NULL;
 }
 
+/*
+ * The NIC is going away: keep the bytes still to be read in memory of our
+ * own (they are read first, as pre-handoff data is) and let go of every
+ * DMA mapping while the device still exists.  Under the socket lock.
+ */
+int bp_bufs_detach(struct bp_conn *bc)
+{
+	u32 pre = bc->pre_len - bc->pre_off;
+	u32 ring = (u32)(bc->rx_recv - bc->rx_read), i, n;
+	u64 pos = bc->rx_read;
+	int err = 0;
+	u8 *buf;
+
+	if (ring) {
+		buf = kmalloc(pre + ring, GFP_KERNEL);
+		if (buf) {
+			if (pre)
+				memcpy(buf, bc->pre + bc->pre_off, pre);
+			for (i = pre; i < pre + ring; i += n, pos += n) {
+				const struct bp_chunk *ch =
+					&bc->rx[(pos / BP_CHUNK) % bc->rx_nr];
+
+				n = min_t(u32, pre + ring - i,
+					  BP_CHUNK - pos % BP_CHUNK);
+				memcpy(buf + i, page_address(ch->page) +
+				       pos % BP_CHUNK, n);
+			}
+			kfree(bc->pre);
+			bc->pre = buf;
+			bc->pre_len = pre + ring;
+			bc->pre_off = 0;
+		} else {
+			err = -ENOMEM;	/* the unread bytes are lost */
+		}
+		bc->rx_read = bc->rx_recv;
+	}
+	for (i = 0; i < BP_MAX_CHUNKS; i++) {
+		bp_chunk_free(bc, &bc->rx[i], DMA_FROM_DEVICE);
+		bp_chunk_free(bc, &bc->tx[i], DMA_TO_DEVICE);
+	}
+	return err;
+}
+
 /* ---- receive ------------------------------------------------------------- */
 
 /*

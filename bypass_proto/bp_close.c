@@ -35,6 +35,10 @@ void bp_shutdown(struct sock *sk, int how)
 {
 	struct bp_conn *bc = bp_conn_of(sk);
 
+	if (!bc) {
+		tcp_shutdown(sk, how);	/* restored */
+		return;
+	}
 	if (!(how & SEND_SHUTDOWN) ||
 	    (bc->flags & (BP_F_FIN_SENT | BP_F_NIC_FREED)))
 		return;
@@ -90,17 +94,20 @@ void bp_finish(struct sock *sk, struct bp_conn *bc)
  * byte written was acknowledged (the peer's ACK of the last byte is
  * normally the one that covers the FIN), or the NIC let go.
  */
-static void bp_linger(struct sock *sk, struct bp_conn *bc, long timeout)
+static bool bp_linger(struct sock *sk, struct bp_conn *bc, long *timeout)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
 	add_wait_queue(sk_sleep(sk), &wait);
-	while (!(bc->flags & BP_F_NIC_FREED) &&
+	while (bp_conn_of(sk) == bc && !(bc->flags & BP_F_NIC_FREED) &&
 	       bc->tx_acked != bc->tx_written &&
-	       timeout && !signal_pending(current))
-		sk_wait_event(sk, &timeout, (bc->flags & BP_F_NIC_FREED) ||
+	       *timeout && !signal_pending(current))
+		sk_wait_event(sk, timeout, bp_conn_of(sk) != bc ||
+			      (bc->flags & BP_F_NIC_FREED) ||
 			      bc->tx_acked == bc->tx_written, &wait);
 	remove_wait_queue(sk_sleep(sk), &wait);
+	/* false: restored meanwhile, bc is gone */
+	return bp_conn_of(sk) == bc;
 }
 
 void bp_close(struct sock *sk, long timeout)
@@ -109,6 +116,12 @@ void bp_close(struct sock *sk, long timeout)
 
 	lock_sock(sk);
 	bc = bp_conn_of(sk);
+	if (!bc) {
+		/* restored between the call and here: TCP closes it */
+		release_sock(sk);
+		bp_base_prot(sk)->close(sk, timeout);
+		return;
+	}
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (!(bc->flags & BP_F_NIC_FREED)) {
 		/* RFC 2525: unread data on close means a reset */
@@ -118,8 +131,13 @@ void bp_close(struct sock *sk, long timeout)
 			bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_ABORT, 0);
 		} else {
 			bp_send_fin(bc, CHW_CC_CLOSE);
-			if (sock_flag(sk, SOCK_LINGER) && timeout)
-				bp_linger(sk, bc, timeout);
+			if (sock_flag(sk, SOCK_LINGER) && timeout &&
+			    !bp_linger(sk, bc, &timeout)) {
+				/* restored while lingering: TCP closes it */
+				release_sock(sk);
+				bp_base_prot(sk)->close(sk, timeout);
+				return;
+			}
 		}
 	}
 	sock_hold(sk);
@@ -148,6 +166,9 @@ void bp_destroy(struct sock *sk)
 		return;
 	if (!(bc->flags & BP_F_NIC_FREED))
 		bp_conn_unlink(bc);
+	spin_lock_bh(&bp_all_lock);
+	list_del_init(&bc->all_node);
+	spin_unlock_bh(&bp_all_lock);
 	bp_bufs_free(bc);
 	sk_wmem_queued_add(sk, -sk->sk_wmem_queued);
 	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);

@@ -267,9 +267,11 @@ void bp_release_cb(struct sock *sk)
 {
 	struct bp_conn *bc = bp_conn_of(sk);
 
-	bp_drop_tcp_deferred(sk);
-	if (!bc)
+	if (!bc) {
+		bp_base_prot(sk)->release_cb(sk);	/* restored */
 		return;
+	}
+	bp_drop_tcp_deferred(sk);
 	bp_apply_deferred(sk, bc);
 	if (bc->tx_posted != bc->tx_written)
 		bp_tx_push(bc, true);

@@ -217,7 +217,9 @@ int bp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct bp_conn *bc = bp_conn_of(sk);
 
-	if (bc && !(bc->flags & BP_F_NIC_FREED))
+	if (!bc)	/* restored before the backlog drained: TCP's */
+		return bp_base_prot(sk)->backlog_rcv(sk, skb);
+	if (!(bc->flags & BP_F_NIC_FREED))
 		bp_forward_tcp(bc, skb);
 	else
 		bp_count(BP_C_FWD_DROPS);

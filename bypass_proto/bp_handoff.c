@@ -18,11 +18,14 @@
 
 #include "bp.h"
 
-/* Our per-socket teardown hook; see bp_close.c. */
+/*
+ * Our per-socket teardown hook; see bp_close.c.  No owner: an offloaded
+ * socket holds no module reference, since unloading restores every one
+ * of them to TCP first (bp_restore.c).
+ */
 static struct tcp_ulp_ops bp_ulp_ops = {
 	.name = "handoff",
-	.owner = THIS_MODULE,
-	.release = bp_destroy,
+	.release = bp_e_destroy,
 };
 
 static void bp_refuse(struct sock *sk, enum bp_refusal why)
@@ -329,10 +332,13 @@ static void bp_switch(struct sock *sk, struct bp_conn *bc, u32 sndq)
 	spin_lock_bh(&bc->bn->lock);
 	list_add_tail(&bc->node, &bc->bn->conn_list);
 	spin_unlock_bh(&bc->bn->lock);
+	spin_lock_bh(&bp_all_lock);
+	list_add_tail(&bc->all_node, &bp_all);
+	spin_unlock_bh(&bp_all_lock);
 	bp_tuple_add(bc);
 
-	/* the ULP's owner reference is dropped by tcp_cleanup_ulp() */
-	__module_get(THIS_MODULE);
+	bc->saved_sndbuf = sk->sk_sndbuf;
+	bc->saved_userlocks = sk->sk_userlocks;
 	write_lock_bh(&sk->sk_callback_lock);
 	rcu_assign_pointer(icsk->icsk_ulp_data, (void __rcu *)bc);
 	icsk->icsk_ulp_ops = &bp_ulp_ops;
@@ -458,13 +464,13 @@ static int bp_handoff_locked(struct sock *sk, struct bp_conn *bc)
 }
 
 /* Called by the listener's accept() with the new, unlocked socket. */
-void bp_try_handoff(struct sock *sk)
+void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops)
 {
 	enum bp_refusal why;
 	struct bp_conn *bc;
 
 	bp_count(BP_C_TRIED);
-	if (!READ_ONCE(bp_policy.enable)) {
+	if (!READ_ONCE(bp_policy.enable) || READ_ONCE(bp_unloading)) {
 		bp_refuse(sk, BP_REF_DISABLED);
 		return;
 	}
@@ -483,9 +489,11 @@ void bp_try_handoff(struct sock *sk)
 	}
 	bc->sk = sk;
 	bc->base_prot = sk->sk_prot;
+	bc->saved_ops = base_ops;
 	bc->since = jiffies;
 	bc->tx_nr = 1;
 	INIT_LIST_HEAD(&bc->node);
+	INIT_LIST_HEAD(&bc->all_node);
 	INIT_HLIST_NODE(&bc->hnode);
 
 	lock_sock(sk);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bp_intercept.c - finding the connections to hand off, without a kernel
- * patch.  A kprobe on inet_listen() gives each eligible listener a
+ * patch.  A kretprobe on inet_listen() gives each eligible listener a
  * module-owned copy of its proto_ops; accept() copies a listener's ops to
  * the new socket, so the copy's accept runs inet_accept() and then the
  * handoff, in the acceptor's process context where it may sleep, before
@@ -10,6 +10,12 @@
  * Only plain TCP sockets of user space qualify: not kernel sockets, not
  * sockets with a ULP (kTLS, MPTCP subflows), not ones already ours.
  * Listeners made before the module loaded are not seen.
+ *
+ * The ops hold no module reference, so that rmmod works while servers
+ * run: unloading gives every listener TCP's ops back (they are all in the
+ * listening hash) and wakes its acceptors, who restart the call.  (A
+ * listener taken out of the hash by connect(AF_UNSPEC) keeps our ops; do
+ * not unload under one of those.)
  */
 #include <linux/kprobes.h>
 #include <net/inet_common.h>
@@ -19,33 +25,105 @@
 
 /* The listener's family's ops, with accept and poll ours. */
 static struct proto_ops bp_ops4, bp_ops6;
-static bool bp_ops6_ready;
+static const struct proto_ops *bp_base6;
 static DEFINE_SPINLOCK(bp_ops_lock);
-
-static int bp_accept(struct socket *sock, struct socket *newsock, int flags,
-		     bool kern)
-{
-	int err = inet_accept(sock, newsock, flags, kern);
-
-	if (!err && !kern)
-		bp_try_handoff(newsock->sk);
-	return err;
-}
-
-static void bp_ops_build(struct proto_ops *ops, const struct proto_ops *base)
-{
-	*ops = *base;
-	ops->owner = THIS_MODULE;
-	ops->accept = bp_accept;
-	ops->poll = bp_poll;
-}
 
 static bool bp_ops_ours(const struct proto_ops *ops)
 {
 	return ops == &bp_ops4 || ops == &bp_ops6;
 }
 
-/* Called in the kprobe: may not sleep. */
+static const struct proto_ops *bp_base_ops(const struct proto_ops *ops)
+{
+	return ops == &bp_ops6 ? bp_base6 : &inet_stream_ops;
+}
+
+/*
+ * Wait for a connection as inet_csk_accept() does, but here, where
+ * unloading can wake us: the call then restarts with TCP's own ops.
+ */
+static int bp_wait_connect(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue_exclusive(sk_sleep(sk), &wait);
+	for (;;) {
+		if (!reqsk_queue_empty(&inet_csk(sk)->icsk_accept_queue))
+			break;
+		if (READ_ONCE(bp_unloading)) {
+			err = bp_restart();
+			break;
+		}
+		if (inet_sk_state_load(sk) != TCP_LISTEN) {
+			err = -EINVAL;
+			break;
+		}
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		*timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, *timeo);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/*
+ * inet_accept(), then the handoff.  The new socket was given our ops (by
+ * do_accept()); it keeps them only if it was offloaded (for poll), so
+ * nothing but offloaded sockets and listeners ever calls into the module.
+ */
+static int bp_accept(struct socket *sock, struct socket *newsock, int flags,
+		     bool kern)
+{
+	const struct proto_ops *base = bp_base_ops(sock->ops);
+	long timeo = sock_rcvtimeo(sock->sk, flags & O_NONBLOCK);
+	int idx = srcu_read_lock(&bp_srcu);
+	int err;
+
+	for (;;) {
+		err = inet_accept(sock, newsock, flags | O_NONBLOCK, kern);
+		if (err != -EAGAIN || !timeo)
+			break;
+		err = bp_wait_connect(sock->sk, &timeo);
+		if (err)
+			break;
+	}
+	if (!err) {
+		if (!kern)
+			bp_try_handoff(newsock->sk, base);
+		if (!bp_sk_is_bypass(newsock->sk))
+			WRITE_ONCE(newsock->ops, base);
+	}
+	srcu_read_unlock(&bp_srcu, idx);
+	return err;
+}
+
+static __poll_t bp_poll_entry(struct file *file, struct socket *sock,
+			      struct poll_table_struct *wait)
+{
+	int idx = srcu_read_lock(&bp_srcu);
+	__poll_t mask = bp_poll(file, sock, wait);
+
+	srcu_read_unlock(&bp_srcu, idx);
+	return mask;
+}
+
+/* No owner: sockets with these ops hold no module reference (see exit). */
+static void bp_ops_build(struct proto_ops *ops, const struct proto_ops *base)
+{
+	*ops = *base;
+	ops->owner = NULL;
+	ops->accept = bp_accept;
+	ops->poll = bp_poll_entry;
+}
+
+/* At inet_listen()'s return, in the kretprobe: may not sleep. */
 static void bp_intercept_listener(struct socket *sock)
 {
 	const struct proto_ops *base = READ_ONCE(sock->ops);
@@ -54,7 +132,8 @@ static void bp_intercept_listener(struct socket *sock)
 
 	if (!sk || !sock->file || sock->type != SOCK_STREAM ||
 	    sk->sk_protocol != IPPROTO_TCP || bp_ops_ours(base) ||
-	    inet_csk(sk)->icsk_ulp_ops)
+	    inet_csk(sk)->icsk_ulp_ops || READ_ONCE(bp_unloading) ||
+	    inet_sk_state_load(sk) != TCP_LISTEN)
 		return;
 	if (sk->sk_prot == &tcp_prot && base == &inet_stream_ops) {
 		ops = &bp_ops4;
@@ -62,34 +141,67 @@ static void bp_intercept_listener(struct socket *sock)
 		   base->family == PF_INET6 && base->accept == inet_accept) {
 		/* inet6_stream_ops is not exported: copy the first we see */
 		spin_lock(&bp_ops_lock);
-		if (!bp_ops6_ready) {
+		if (!bp_base6) {
 			bp_ops_build(&bp_ops6, base);
-			bp_ops6_ready = true;
+			bp_base6 = base;
 		}
 		spin_unlock(&bp_ops_lock);
 		ops = &bp_ops6;
 	} else {
 		return;
 	}
-	/* sock_release() puts the owner of whatever ops the socket has */
-	__module_get(THIS_MODULE);
 	WRITE_ONCE(sock->ops, ops);
 }
 
-static int bp_listen_pre(struct kprobe *p, struct pt_regs *regs)
+/*
+ * A kretprobe, so only a listen() that succeeded gets our ops: every
+ * socket that has them is then in the listening hash, where unloading
+ * finds it again.
+ */
+static int bp_listen_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	bp_intercept_listener((struct socket *)regs_get_kernel_argument(regs, 0));
+	*(struct socket **)ri->data =
+		(struct socket *)regs_get_kernel_argument(regs, 0);
 	return 0;
 }
 
-static struct kprobe bp_listen_kp = {
-	.symbol_name = "inet_listen",
-	.pre_handler = bp_listen_pre,
+static int bp_listen_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	if (!regs_return_value(regs))
+		bp_intercept_listener(*(struct socket **)ri->data);
+	return 0;
+}
+
+static struct kretprobe bp_listen_krp = {
+	.kp.symbol_name = "inet_listen",
+	.entry_handler = bp_listen_entry,
+	.handler = bp_listen_ret,
+	.data_size = sizeof(struct socket *),
+	.maxactive = 64,
 };
 
-bool bp_sk_is_bypass(const struct sock *sk)
+/* Give every listener TCP's ops back and wake its acceptors to restart. */
+static void bp_listeners_release(void)
 {
-	return READ_ONCE(sk->sk_prot)->close == bp_close;
+	struct inet_hashinfo *h = &tcp_hashinfo;
+	unsigned int i;
+
+	for (i = 0; i <= h->lhash2_mask; i++) {
+		struct inet_listen_hashbucket *ilb = &h->lhash2[i];
+		struct hlist_nulls_node *node;
+		struct sock *sk;
+
+		spin_lock_bh(&ilb->lock);
+		sk_nulls_for_each(sk, node, &ilb->nulls_head) {
+			struct socket *sock = sk->sk_socket;
+
+			if (sock && bp_ops_ours(READ_ONCE(sock->ops))) {
+				WRITE_ONCE(sock->ops, bp_base_ops(sock->ops));
+				wake_up_interruptible_all(sk_sleep(sk));
+			}
+		}
+		spin_unlock_bh(&ilb->lock);
+	}
 }
 
 int bp_intercept_init(void)
@@ -97,14 +209,17 @@ int bp_intercept_init(void)
 	int err;
 
 	bp_ops_build(&bp_ops4, &inet_stream_ops);
-	err = register_kprobe(&bp_listen_kp);
+	err = register_kretprobe(&bp_listen_krp);
 	if (err)
 		pr_err("handoff: cannot probe inet_listen (%d): no connection will be offloaded\n",
 		       err);
 	return err;
 }
 
-void bp_intercept_exit(void)
+/* Unloading, first step: no new listener, none left with our ops. */
+void bp_intercept_stop(void)
 {
-	unregister_kprobe(&bp_listen_kp);
+	unregister_kretprobe(&bp_listen_krp);
+	bp_listeners_release();
 }
+

@@ -1,17 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bp_main.c - the bypass protocol's parts, set up and taken down in order:
- * policy (sysctl), visibility (/proc), late-packet diversion (netfilter),
- * and last the interception of listeners, which starts handoffs.
+ * bp_main.c - handoff.ko, the connection-handoff protocol: its parts set
+ * up and taken down in order: policy (sysctl), visibility (/proc),
+ * late-packet diversion (netfilter), the interception of listeners, which
+ * starts handoffs, and last the NICs (through the driver, handoff_nic.ko).
  */
+#include <linux/module.h>
+
 #include "bp.h"
+
+static const struct hnd_client bp_client = {
+	.add = bp_nic_add,
+	.remove = bp_nic_remove,
+};
 
 atomic64_t bp_counters[BP_C_COUNT];
 atomic_t bp_nr_offloaded = ATOMIC_INIT(0);
 DEFINE_HASHTABLE(bp_tuples, 10);
 DEFINE_SPINLOCK(bp_tuples_lock);
+LIST_HEAD(bp_all);
+DEFINE_SPINLOCK(bp_all_lock);
+DEFINE_SRCU(bp_srcu);
+bool bp_unloading;
 
-int bp_init(void)
+/*
+ * A bypass operation found its socket given back to TCP while it slept:
+ * have the system call run again from the top, now into TCP, as after a
+ * signal with SA_RESTART.  TIF_NOTIFY_SIGNAL makes the way back to user
+ * space look at -ERESTARTSYS without a signal being sent.
+ */
+int bp_restart(void)
+{
+	set_tsk_thread_flag(current, TIF_NOTIFY_SIGNAL);
+	return -ERESTARTSYS;
+}
+
+static int __init bp_init(void)
 {
 	int err;
 
@@ -30,8 +54,13 @@ int bp_init(void)
 	err = bp_intercept_init();
 	if (err)
 		goto err_forward;
+	err = hnd_client_register(&bp_client);
+	if (err)
+		goto err_intercept;
 	return 0;
 
+err_intercept:
+	bp_intercept_stop();
 err_forward:
 	bp_forward_exit();
 err_proc:
@@ -42,13 +71,28 @@ err_sysctl:
 }
 
 /*
- * Every offloaded socket and every intercepted listener holds a module
- * reference, so by the time this runs none is left.
+ * Unloading.  While the NICs are still ours: no new listeners or
+ * handoffs, listeners back to TCP's ops, and every offloaded connection
+ * restored to the host stack, where it goes on through the same NIC.
+ * What cannot be restored (a failed NIC) ends with ECONNRESET as we let
+ * go of its NIC.  Then no socket has our proto or ops; threads still in
+ * our code were woken and restart their calls: wait for the last.
  */
-void bp_exit(void)
+static void __exit bp_exit(void)
 {
-	bp_intercept_exit();
+	WRITE_ONCE(bp_unloading, true);
+	bp_intercept_stop();
+	bp_restore_all();
+	hnd_client_unregister(&bp_client);
+	bp_release_ended();
 	bp_forward_exit();
 	bp_proc_exit();
 	bp_sysctl_exit();
+	synchronize_srcu(&bp_srcu);
 }
+
+module_init(bp_init);
+module_exit(bp_exit);
+
+MODULE_DESCRIPTION("TCP offload through connection handoff (Kim & Rixner, EuroSys'06): the bypass protocol");
+MODULE_LICENSE("GPL");

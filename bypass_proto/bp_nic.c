@@ -120,6 +120,27 @@ void bp_nic_remove(struct hnd_dev *hd)
 			break;
 		bp_conn_kill(bc, ECONNRESET);
 	}
+	/* ended ones too: nothing may stay mapped for a gone device */
+	for (;;) {
+		struct sock *sk = NULL;
+
+		spin_lock_bh(&bp_all_lock);
+		list_for_each_entry(bc, &bp_all, all_node)
+			if (bc->bn == bn && !bc->detached &&
+			    refcount_inc_not_zero(&bc->sk->sk_refcnt)) {
+				bc->detached = true;
+				sk = bc->sk;
+				break;
+			}
+		spin_unlock_bh(&bp_all_lock);
+		if (!sk)
+			break;
+		lock_sock(sk);
+		if (bp_conn_of(sk) == bc)
+			bp_bufs_detach(bc);
+		release_sock(sk);
+		sock_put(sk);
+	}
 	hnd_set_event_handler(hd, NULL, NULL);
 	hd->bp = NULL;
 	/* late-packet readers may still hold a connection that points here */

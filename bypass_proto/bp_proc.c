@@ -3,6 +3,11 @@
  * bp_proc.c - /proc/net/handoff: the OS's global view of what it handed
  * to its NICs.  First "name value" lines (counters, then each NIC's
  * advertised resources), then one line per offloaded connection.
+ *
+ * Writing to it is the administrator's restore (ch_nic_restore):
+ *   echo restore all >/proc/net/handoff        every connection
+ *   echo restore 00100003 >/proc/net/handoff   the one with that id
+ * The connections go back to the host stack mid-stream, nothing lost.
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -30,6 +35,8 @@ static const char * const bp_counter_names[BP_C_COUNT] = {
 	[BP_C_CMD_ERRORS] = "command_errors",
 	[BP_C_CLOSED] = "conns_closed",
 	[BP_C_RESETS] = "conns_reset",
+	[BP_C_RESTORED] = "restored",
+	[BP_C_RESTORE_FAILED] = "restore_failed",
 	[BP_C_MSG_TX_BASE + CHW_OP_HANDOFF] = "msg_handoff",
 	[BP_C_MSG_TX_BASE + CHW_OP_RESTORE] = "msg_restore",
 	[BP_C_MSG_TX_BASE + CHW_OP_SEND] = "msg_send",
@@ -109,10 +116,58 @@ static int bp_proc_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+static int bp_proc_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, bp_proc_show, NULL);
+}
+
+static ssize_t bp_proc_write(struct file *file, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	struct bp_nic *bn;
+	char buf[32], *arg;
+	bool all;
+	u32 cid = 0;
+
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	arg = strim(buf);
+	if (strncmp(arg, "restore ", 8))
+		return -EINVAL;
+	arg = skip_spaces(arg + 8);
+	all = !strcmp(arg, "all");
+	if (!all && kstrtou32(arg, 16, &cid))
+		return -EINVAL;
+	if (all) {
+		bp_restore_all();
+		return len;
+	}
+	mutex_lock(&bp_nics_lock);
+	list_for_each_entry(bn, &bp_nics, list)
+		if (bp_restore_nic(bn, cid, false)) {
+			mutex_unlock(&bp_nics_lock);
+			return len;
+		}
+	mutex_unlock(&bp_nics_lock);
+	return -ENOENT;
+}
+
+static const struct proc_ops bp_proc_ops = {
+	.proc_open = bp_proc_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = single_release,
+	.proc_write = bp_proc_write,
+};
+
 int bp_proc_init(void)
 {
-	if (!proc_create_single("handoff", 0444, init_net.proc_net,
-				bp_proc_show))
+	if (!proc_create("handoff", 0644, init_net.proc_net, &bp_proc_ops))
 		return -ENOMEM;
 	return 0;
 }

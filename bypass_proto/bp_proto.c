@@ -16,15 +16,17 @@
 
 #include "bp.h"
 
-static struct proto bp_prot4, bp_prot6;
-
-struct proto *bp_proto_for(const struct proto *base)
+/*
+ * TCP's proto for sk's family: whose operations run when a call finds its
+ * socket restored (bc NULL) between the dispatch and here.
+ */
+struct proto *bp_base_prot(const struct sock *sk)
 {
-	if (base == &tcp_prot)
-		return &bp_prot4;
-	if (IS_ENABLED(CONFIG_IPV6) && base == &tcpv6_prot)
-		return &bp_prot6;
-	return NULL;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6)
+		return &tcpv6_prot;
+#endif
+	return &tcp_prot;
 }
 
 /* ---- send ---------------------------------------------------------------- */
@@ -37,7 +39,7 @@ static int bp_wait_send_space(struct sock *sk, struct bp_conn *bc,
 	add_wait_queue(sk_sleep(sk), &wait);
 	sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 	set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-	sk_wait_event(sk, timeo, sk->sk_err ||
+	sk_wait_event(sk, timeo, bp_conn_of(sk) != bc || sk->sk_err ||
 		      (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
 		      (bc->flags & BP_F_NIC_FREED) || bp_tx_space(bc), &wait);
 	remove_wait_queue(sk_sleep(sk), &wait);
@@ -52,11 +54,12 @@ static int bp_wait_send_space(struct sock *sk, struct bp_conn *bc,
 static int bp_send_iter(struct sock *sk, struct iov_iter *from, int flags)
 {
 	struct bp_conn *bc = bp_conn_of(sk);
-	struct device *dev = &bc->bn->hd->pdev->dev;
 	long timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	bool more = flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST);
 	int copied = 0, err = 0;
 
+	if (!bc)
+		return bp_restart();	/* restored: TCP's sendmsg now */
 	while (iov_iter_count(from)) {
 		struct bp_chunk *ch;
 		u32 space, off, n;
@@ -79,6 +82,9 @@ static int bp_send_iter(struct sock *sk, struct iov_iter *from, int flags)
 				break;
 			}
 			bp_wait_send_space(sk, bc, &timeo);
+			/* restored meanwhile: bc is gone, TCP takes the rest */
+			if (bp_conn_of(sk) != bc)
+				return copied ?: bp_restart();
 			continue;
 		}
 		off = bc->tx_written % BP_CHUNK;
@@ -90,7 +96,8 @@ static int bp_send_iter(struct sock *sk, struct iov_iter *from, int flags)
 		ch = &bc->tx[(bc->tx_written / BP_CHUNK) % bc->tx_nr];
 		got = copy_from_iter(page_address(ch->page) + off, n, from);
 		if (got) {
-			dma_sync_single_range_for_device(dev, ch->dma, off, got,
+			dma_sync_single_range_for_device(&bc->bn->hd->pdev->dev,
+							 ch->dma, off, got,
 							 DMA_TO_DEVICE);
 			bc->tx_written += got;
 			sk_wmem_queued_add(sk, got);
@@ -109,7 +116,7 @@ static int bp_send_iter(struct sock *sk, struct iov_iter *from, int flags)
 	return sk_stream_error(sk, flags, err);
 }
 
-static int bp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+int bp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	int ret;
 
@@ -122,7 +129,7 @@ static int bp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 }
 
 /* sendfile() and splice() to the socket (busybox httpd sends files so). */
-static int bp_sendpage(struct sock *sk, struct page *page, int offset,
+int bp_sendpage(struct sock *sk, struct page *page, int offset,
 		       size_t size, int flags)
 {
 	struct bio_vec bv = { .bv_page = page, .bv_offset = offset,
@@ -137,24 +144,34 @@ static int bp_sendpage(struct sock *sk, struct page *page, int offset,
 	return ret;
 }
 
-static void bp_splice_eof(struct socket *sock)
+void bp_splice_eof(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
+	struct bp_conn *bc;
 
 	lock_sock(sk);
-	bp_tx_push(bp_conn_of(sk), true);
+	bc = bp_conn_of(sk);
+	if (bc)
+		bp_tx_push(bc, true);
 	release_sock(sk);
 }
 
 /* Room in the send ring: what sk_stream_wait_memory() and poll ask. */
-static bool bp_stream_memory_free(const struct sock *sk, int wake)
+bool bp_stream_memory_free(const struct sock *sk, int wake)
 {
-	return bp_tx_space(bp_conn_of(sk)) > 0;
+	struct bp_conn *bc;
+	bool ret;
+
+	rcu_read_lock();
+	bc = bp_conn_of(sk);
+	ret = bc ? bp_tx_space(bc) > 0 : tcp_stream_memory_free(sk, wake);
+	rcu_read_unlock();
+	return ret;
 }
 
 /* ---- receive ------------------------------------------------------------- */
 
-static int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		      int flags, int *addr_len)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
@@ -167,6 +184,10 @@ static int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		return flags & MSG_OOB ? -EINVAL : -EAGAIN;
 	lock_sock(sk);
 	bc = bp_conn_of(sk);
+	if (!bc) {
+		release_sock(sk);
+		return bp_restart();	/* restored: TCP's recvmsg now */
+	}
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	/* a low-water mark beyond the ring would never be met */
 	target = min_t(int, sock_rcvlowat(sk, flags & MSG_WAITALL, len),
@@ -230,12 +251,17 @@ static int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		bp_rx_return(bc);
 		add_wait_queue(sk_sleep(sk), &wait);
 		sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);
-		sk_wait_event(sk, &timeo,
+		sk_wait_event(sk, &timeo, bp_conn_of(sk) != bc ||
 			      bp_rx_avail(bc) > (peek ? (u32)copied : 0) ||
 			      sk->sk_err || sk->sk_state == TCP_CLOSE ||
 			      (sk->sk_shutdown & RCV_SHUTDOWN), &wait);
 		sk_clear_bit(SOCKWQ_ASYNC_WAITDATA, sk);
 		remove_wait_queue(sk_sleep(sk), &wait);
+		if (bp_conn_of(sk) != bc) {
+			/* restored meanwhile: bc is gone, TCP has the rest */
+			release_sock(sk);
+			return copied ?: bp_restart();
+		}
 	}
 	bp_rx_return(bc);
 	release_sock(sk);
@@ -254,11 +280,21 @@ static __poll_t bp_poll_bypass(struct file *file, struct socket *sock,
 			       poll_table *wait)
 {
 	struct sock *sk = sock->sk;
-	struct bp_conn *bc = bp_conn_of(sk);
+	struct bp_conn *bc;
 	int state, shutdown;
 	__poll_t mask = 0;
+	u32 avail, rx_half;
 
 	sock_poll_wait(file, sock, wait);
+	rcu_read_lock();
+	bc = bp_conn_of(sk);
+	if (!bc) {
+		rcu_read_unlock();
+		return tcp_poll(file, sock, NULL);	/* restored */
+	}
+	avail = bp_rx_avail(bc);
+	rx_half = bc->rx_nr * BP_CHUNK / 2;
+	rcu_read_unlock();
 	state = inet_sk_state_load(sk);
 	shutdown = READ_ONCE(sk->sk_shutdown);
 
@@ -266,8 +302,8 @@ static __poll_t bp_poll_bypass(struct file *file, struct socket *sock,
 		mask |= EPOLLHUP;
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if (bp_rx_avail(bc) >= min_t(u32, sock_rcvlowat(sk, 0, INT_MAX),
-				    bc->rx_nr * BP_CHUNK / 2))
+	if (avail && avail >= min_t(u32, sock_rcvlowat(sk, 0, INT_MAX),
+				    rx_half))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (!(shutdown & SEND_SHUTDOWN)) {
 		if (bp_stream_writeable(sk)) {
@@ -301,15 +337,21 @@ __poll_t bp_poll(struct file *file, struct socket *sock,
 
 /* ---- control ------------------------------------------------------------- */
 
-static int bp_ioctl(struct sock *sk, int cmd, unsigned long arg)
+int bp_ioctl(struct sock *sk, int cmd, unsigned long arg)
 {
-	struct bp_conn *bc = bp_conn_of(sk);
+	struct bp_conn *bc;
 	int answ;
 
+	lock_sock(sk);
+	bc = bp_conn_of(sk);
+	release_sock(sk);
+	if (!bc)
+		return bp_base_prot(sk)->ioctl(sk, cmd, arg);
 	switch (cmd) {
 	case SIOCINQ:
 		lock_sock(sk);
-		answ = bp_rx_avail(bc);
+		bc = bp_conn_of(sk);
+		answ = bc ? bp_rx_avail(bc) : 0;
 		release_sock(sk);
 		break;
 	case SIOCATMARK:
@@ -319,7 +361,8 @@ static int bp_ioctl(struct sock *sk, int cmd, unsigned long arg)
 	case SIOCOUTQNSD:
 		/* the NIC does not report what it sent, only what was acked */
 		lock_sock(sk);
-		answ = bc->tx_written - bc->tx_acked;
+		bc = bp_conn_of(sk);
+		answ = bc ? bc->tx_written - bc->tx_acked : 0;
 		release_sock(sk);
 		break;
 	default:
@@ -328,11 +371,16 @@ static int bp_ioctl(struct sock *sk, int cmd, unsigned long arg)
 	return put_user(answ, (int __user *)arg);
 }
 
-static void bp_keepalive(struct sock *sk, int valbool)
+/* sock_setsockopt(SO_KEEPALIVE) calls this with the socket locked. */
+void bp_keepalive(struct sock *sk, int valbool)
 {
 	u32 idle = valbool ? keepalive_time_when(tcp_sk(sk)) / HZ : 0;
+	struct bp_conn *bc = bp_conn_of(sk);
 
-	bp_cmd(bp_conn_of(sk), CHW_OP_CTRL, 0, CHW_CC_KEEPALIVE, idle);
+	if (bc)
+		bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_KEEPALIVE, idle);
+	else
+		bp_base_prot(sk)->keepalive(sk, valbool);
 }
 
 /* The TCP options that mean the same on the NIC, or only store a value. */
@@ -355,15 +403,17 @@ static bool bp_tcp_opt_passes(int optname)
 	return false;
 }
 
-static int bp_setsockopt(struct sock *sk, int level, int optname,
-			 sockptr_t optval, unsigned int optlen)
+int bp_setsockopt(struct sock *sk, int level, int optname,
+		  sockptr_t optval, unsigned int optlen)
 {
-	struct bp_conn *bc = bp_conn_of(sk);
+	struct bp_conn *bc;
 	int val, err;
 
-	if (level != SOL_TCP)
-		return bc->base_prot->setsockopt(sk, level, optname, optval,
-						 optlen);
+	/* restored, or not TCP's level: TCP's own */
+	if (!rcu_access_pointer(inet_csk(sk)->icsk_ulp_data) ||
+	    level != SOL_TCP)
+		return bp_base_prot(sk)->setsockopt(sk, level, optname, optval,
+						    optlen);
 	if (optname == TCP_KEEPIDLE) {
 		if (optlen < sizeof(int) ||
 		    copy_from_sockptr(&val, optval, sizeof(val)))
@@ -372,7 +422,8 @@ static int bp_setsockopt(struct sock *sk, int level, int optname,
 			return -EINVAL;
 		lock_sock(sk);
 		WRITE_ONCE(tcp_sk(sk)->keepalive_time, val * HZ);
-		if (sock_flag(sk, SOCK_KEEPOPEN))
+		bc = bp_conn_of(sk);
+		if (bc && sock_flag(sk, SOCK_KEEPOPEN))
 			bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_KEEPALIVE, val);
 		release_sock(sk);
 		return 0;
@@ -380,11 +431,13 @@ static int bp_setsockopt(struct sock *sk, int level, int optname,
 	if (!bp_tcp_opt_passes(optname))
 		return -EOPNOTSUPP;	/* not while the NIC has the connection */
 	/* TCP keeps the value (getsockopt shows it); its queues are empty */
-	err = bc->base_prot->setsockopt(sk, level, optname, optval, optlen);
+	err = bp_base_prot(sk)->setsockopt(sk, level, optname, optval, optlen);
 	if (!err && optname == TCP_NODELAY) {
 		lock_sock(sk);
-		bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_NODELAY,
-		       !!(tcp_sk(sk)->nonagle & TCP_NAGLE_OFF));
+		bc = bp_conn_of(sk);
+		if (bc)
+			bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_NODELAY,
+			       !!(tcp_sk(sk)->nonagle & TCP_NAGLE_OFF));
 		release_sock(sk);
 	}
 	return err;
@@ -393,7 +446,7 @@ static int bp_setsockopt(struct sock *sk, int level, int optname,
 /* TCP_INFO: TCP's view from the handoff, with the NIC's byte counts. */
 static int bp_get_info(struct sock *sk, char __user *optval, int __user *optlen)
 {
-	struct bp_conn *bc = bp_conn_of(sk);
+	struct bp_conn *bc;
 	struct tcp_info info;
 	int len;
 
@@ -404,6 +457,12 @@ static int bp_get_info(struct sock *sk, char __user *optval, int __user *optlen)
 		return -EINVAL;
 	tcp_get_info(sk, &info);
 	lock_sock(sk);
+	bc = bp_conn_of(sk);
+	if (!bc) {
+		release_sock(sk);
+		return bp_base_prot(sk)->getsockopt(sk, SOL_TCP, TCP_INFO,
+						    optval, optlen);
+	}
 	info.tcpi_state = inet_sk_state_load(sk);
 	info.tcpi_bytes_acked = bc->tx_acked;
 	info.tcpi_bytes_sent = bc->tx_posted;
@@ -417,51 +476,25 @@ static int bp_get_info(struct sock *sk, char __user *optval, int __user *optlen)
 	return 0;
 }
 
-static int bp_getsockopt(struct sock *sk, int level, int optname,
-			 char __user *optval, int __user *optlen)
+int bp_getsockopt(struct sock *sk, int level, int optname,
+		  char __user *optval, int __user *optlen)
 {
-	struct bp_conn *bc = bp_conn_of(sk);
-
+	if (!rcu_access_pointer(inet_csk(sk)->icsk_ulp_data))
+		return bp_base_prot(sk)->getsockopt(sk, level, optname, optval,
+						    optlen);
 	if (level == SOL_TCP && optname == TCP_INFO)
 		return bp_get_info(sk, optval, optlen);
 	if (level == SOL_TCP && (optname == TCP_ZEROCOPY_RECEIVE ||
 				 optname == TCP_REPAIR_WINDOW ||
 				 optname == TCP_CC_INFO))
 		return -EOPNOTSUPP;
-	return bc->base_prot->getsockopt(sk, level, optname, optval, optlen);
+	return bp_base_prot(sk)->getsockopt(sk, level, optname, optval,
+					    optlen);
 }
 
-static int bp_disconnect(struct sock *sk, int flags)
+int bp_disconnect(struct sock *sk, int flags)
 {
+	if (!bp_conn_of(sk))
+		return bp_base_prot(sk)->disconnect(sk, flags);
 	return -EOPNOTSUPP;	/* connect(AF_UNSPEC) on an offloaded socket */
-}
-
-/* ---- the protocol -------------------------------------------------------- */
-
-static void bp_proto_build(struct proto *p, const struct proto *base)
-{
-	*p = *base;
-	p->close = bp_close;
-	p->shutdown = bp_shutdown;
-	p->disconnect = bp_disconnect;
-	p->sendmsg = bp_sendmsg;
-	p->recvmsg = bp_recvmsg;
-	p->sendpage = bp_sendpage;
-	p->splice_eof = bp_splice_eof;
-	p->setsockopt = bp_setsockopt;
-	p->getsockopt = bp_getsockopt;
-	p->ioctl = bp_ioctl;
-	p->keepalive = bp_keepalive;
-	p->backlog_rcv = bp_backlog_rcv;
-	p->release_cb = bp_release_cb;
-	p->stream_memory_free = bp_stream_memory_free;
-}
-
-int bp_proto_init(void)
-{
-	bp_proto_build(&bp_prot4, &tcp_prot);
-#if IS_ENABLED(CONFIG_IPV6)
-	bp_proto_build(&bp_prot6, &tcpv6_prot);
-#endif
-	return 0;
 }

@@ -117,6 +117,7 @@ struct hnd_dev {
 	struct hnd_sw_stats stats;
 	struct dentry *debugfs;
 	void *bp;			/* the bypass protocol's per-NIC state */
+	struct list_head client_node;	/* hnd_client.c */
 };
 
 static inline void hnd_wr(struct hnd_dev *hd, u32 reg, u32 val)
@@ -165,9 +166,21 @@ int hnd_ev_napi_poll(struct napi_struct *napi, int budget);
 int hnd_status_to_errno(u8 status);
 int hnd_nop_test(struct hnd_dev *hd, u32 n, char *res, size_t len);
 
-/* bypass_proto/: the protocol, and a handoff NIC appearing and going */
-int bp_init(void);
-void bp_exit(void);
+/*
+ * hnd_client.c: the connection-handoff protocol (handoff.ko) is told of
+ * each handoff NIC appearing (add) and going (remove, the NIC still
+ * working).  One client at a time.
+ */
+struct hnd_client {
+	int (*add)(struct hnd_dev *hd);
+	void (*remove)(struct hnd_dev *hd);
+};
+int hnd_client_register(const struct hnd_client *c);
+void hnd_client_unregister(const struct hnd_client *c);
+void hnd_client_dev_add(struct hnd_dev *hd);
+void hnd_client_dev_remove(struct hnd_dev *hd);
+
+/* bypass_proto/bp_nic.c: the client */
 int bp_nic_add(struct hnd_dev *hd);
 void bp_nic_remove(struct hnd_dev *hd);
 

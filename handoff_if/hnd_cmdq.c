@@ -89,6 +89,7 @@ int hnd_cmd_post(struct hnd_dev *hd, const struct chw_msg *cmds,
 	u64_stats_update_end(&hd->stats.syncp);
 	return i;
 }
+EXPORT_SYMBOL_GPL(hnd_cmd_post);
 
 /*
  * Post one command and sleep until its CHW_EV_DONE arrives, at most
@@ -142,6 +143,7 @@ int hnd_cmd_exec(struct hnd_dev *hd, const struct chw_msg *cmd,
 		*done = w.done;
 	return hnd_status_to_errno(w.done.status);
 }
+EXPORT_SYMBOL_GPL(hnd_cmd_exec);
 
 /*
  * Post one command whose CHW_EV_DONE runs w->cb (in the event softirq, or
@@ -172,6 +174,7 @@ int hnd_cmd_submit(struct hnd_dev *hd, const struct chw_msg *cmd,
 	hnd_stat_inc(hd, &hd->stats.cmds);
 	return 0;
 }
+EXPORT_SYMBOL_GPL(hnd_cmd_submit);
 
 static void hnd_cmd_finish(struct hnd_cmd_wait *w)
 {
@@ -215,6 +218,7 @@ void hnd_set_event_handler(struct hnd_dev *hd, hnd_event_fn fn, void *ctx)
 	hd->ev_handler = fn;
 	napi_enable(&hd->ev_napi);
 }
+EXPORT_SYMBOL_GPL(hnd_set_event_handler);
 
 /* A NOP answer during a NOP test: count it once, or as a duplicate. */
 static void hnd_nop_answer(struct hnd_nop_test *t, u32 cookie)

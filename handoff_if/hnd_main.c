@@ -1,37 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hnd_main.c - the handoff module: TCP offload through connection handoff
- * (Kim & Rixner, EuroSys'06).  This file only registers the parts.
+ * hnd_main.c - handoff_nic.ko: the handoff NIC's driver (an ordinary
+ * Ethernet NIC, plus the command and event rings of connection handoff).
+ * The protocol that hands connections off, handoff.ko, is a module of its
+ * own that attaches through hnd_client.c.  This file only registers the
+ * parts.
  */
 #include <linux/module.h>
 
 #include "hnd.h"
 
-static int __init handoff_init(void)
+static int __init hnd_init(void)
 {
 	int err;
 
-	err = bp_init();
-	if (err)
-		return err;
 	hnd_debugfs_init();
 	err = hnd_pci_register();
-	if (err) {
+	if (err)
 		hnd_debugfs_exit();
-		bp_exit();
-	}
 	return err;
 }
 
-static void __exit handoff_exit(void)
+static void __exit hnd_exit(void)
 {
 	hnd_pci_unregister();
 	hnd_debugfs_exit();
-	bp_exit();
 }
 
-module_init(handoff_init);
-module_exit(handoff_exit);
+module_init(hnd_init);
+module_exit(hnd_exit);
 
-MODULE_DESCRIPTION("TCP offload through connection handoff: NIC driver and bypass protocol");
+MODULE_DESCRIPTION("Handoff NIC: Ethernet driver and the rings of TCP connection handoff");
 MODULE_LICENSE("GPL");

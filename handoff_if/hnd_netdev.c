@@ -484,6 +484,8 @@ const struct net_device_ops hnd_netdev_ops = {
 	.ndo_validate_addr = eth_validate_addr,
 	.ndo_set_mac_address = eth_mac_addr,
 };
+/* the protocol tells its NICs' routes by these */
+EXPORT_SYMBOL_GPL(hnd_netdev_ops);
 
 void hnd_netdev_setup(struct hnd_dev *hd)
 {

@@ -260,10 +260,7 @@ static int hnd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_ev_napi;
 	hnd_link_update(hd);
 	hnd_debugfs_add(hd);
-	err = bp_nic_add(hd);
-	if (err)
-		netdev_warn(netdev, "no connection handoff on this NIC: %d\n",
-			    err);
+	hnd_client_dev_add(hd);
 	netdev_info(netdev, "handoff NIC %s, ABI %u.%u, MAC %pM, %u connection slots, %u KiB NIC memory\n",
 		    pci_name(pdev), ver >> 16, ver & 0xffff, mac,
 		    hnd_rd(hd, CHW_REG_MAX_CONNS),
@@ -299,7 +296,7 @@ static void hnd_remove(struct pci_dev *pdev)
 
 	hnd_debugfs_remove(hd);
 	/* offloaded connections end (or go home) while the NIC still works */
-	bp_nic_remove(hd);
+	hnd_client_dev_remove(hd);
 	unregister_netdev(hd->netdev);
 	napi_disable(&hd->ev_napi);
 	/* the device must stop DMA before its buffers go */

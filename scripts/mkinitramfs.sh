@@ -28,7 +28,7 @@ copy_prog() {
 }
 copy_prog "$(command -v ethtool)" /usr/sbin/ethtool
 
-cp "$REPO/handoff.ko" "$root/lib/modules/handoff.ko"
+cp "$REPO/handoff_nic.ko" "$REPO/handoff.ko" "$root/lib/modules/"
 cp "$BUILD"/tools/guest/* "$root/usr/bin/"
 mkdir -p "$root/selftests"
 cp "$REPO"/selftests/lib.sh "$REPO"/selftests/run_suite.sh "$root/selftests/"

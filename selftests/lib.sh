@@ -7,7 +7,8 @@
 PEER_ADDR=10.77.0.1
 GUEST_ADDR=10.77.0.2
 PEER_CTL=$PEER_ADDR:7000
-MODULE=/lib/modules/handoff.ko
+DRIVER=/lib/modules/handoff_nic.ko	# the NIC's driver
+MODULE=/lib/modules/handoff.ko		# the connection-handoff protocol
 KSFT_PASS=0
 KSFT_FAIL=1
 KSFT_SKIP=4
@@ -30,6 +31,7 @@ hnd_ifname() {
 }
 
 hnd_loaded() { grep -q '^handoff ' /proc/modules; }
+hnd_driver_loaded() { grep -q '^handoff_nic ' /proc/modules; }
 
 # Wait up to $2 seconds (default 10) for command $1 to succeed.
 wait_for() {
@@ -42,9 +44,10 @@ wait_for() {
 	return 1
 }
 
-# Load the module if needed, address and raise the interface, wait for
-# the link.  Sets IF.
+# Load the driver and the protocol if needed, address and raise the
+# interface, wait for the link.  Sets IF.
 hnd_up() {
+	hnd_driver_loaded || insmod "$DRIVER" || fail "insmod $DRIVER"
 	hnd_loaded || insmod "$MODULE" || fail "insmod $MODULE"
 	wait_for 'hnd_ifname >/dev/null' 5 || fail "no handoff_nic interface"
 	IF=$(hnd_ifname)

@@ -1,0 +1,32 @@
+#!/bin/sh
+# rmmod of the connection-handoff protocol while 64 offloaded transfers
+# run both ways: every connection is restored to the host stack first and
+# finishes there, through the same NIC, with every byte verified.
+. /selftests/lib.sh
+hnd_up
+bp_defaults
+dmesg_mark
+ok0=$(hp_stat handoff_ok)
+( serve_xfer duplex 5411 4000000 41 64 ) >/tmp/rs_rmmod.out 2>&1 &
+xfer=$!
+wait_for '[ $(( $(hp_stat handoff_ok) - ok0 )) -ge 64 ]' 60 ||
+	{ cat /tmp/rs_rmmod.out; fail "the 64 connections were not offloaded"; }
+sleep 2
+echo "offloaded before rmmod: $(hp_stat offloaded)"
+rmmod handoff || fail "rmmod failed"
+[ ! -e /proc/net/handoff ] || fail "/proc/net/handoff outlived the module"
+hnd_driver_loaded || fail "the driver went too"
+wait $xfer
+rc=$?
+cat /tmp/rs_rmmod.out
+[ $rc -eq 0 ] || {
+	dmesg | grep -B3 -A20 -E "WARNING|BUG|handoff:" | head -60
+	fail "a transfer failed after rmmod"
+}
+dmesg_check
+# loaded again, offload works again
+hnd_up
+bp_defaults
+serve_xfer duplex 5412 1000000 42
+[ "$(hp_stat handoff_ok)" -eq 1 ] || fail "the reloaded module did not offload"
+dmesg_check
