@@ -65,6 +65,8 @@ enum bp_counter {
 	BP_C_RESETS,		/* ... of which by reset or timeout */
 	BP_C_RESTORED,		/* connections given back to the host */
 	BP_C_RESTORE_FAILED,	/* restores refused by the NIC or reset */
+	BP_C_RESTORE_ASKED,	/* the NIC asked for a restore */
+	BP_C_RESTORE_DECLINED,	/* ... and policy said no */
 	BP_C_MSG_TX_BASE,	/* commands by opcode: + op */
 	BP_C_MSG_RX_BASE = BP_C_MSG_TX_BASE + 16,	/* events: + (op & 15) */
 	BP_C_COUNT = BP_C_MSG_RX_BASE + 16
@@ -181,6 +183,7 @@ struct bp_policy {
 	int sndbuf;
 	int handoff_timeout_ms;
 	int handoff_delay_ms;
+	int timewait_return;
 };
 extern struct bp_policy bp_policy;
 bool bp_port_allowed(u16 port);
@@ -204,10 +207,12 @@ bool bp_sk_is_bypass(const struct sock *sk);
 void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops);
 
 /* bp_restore.c */
-int bp_restore_locked(struct sock *sk, struct bp_conn *bc);
+int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw);
 int bp_restore_sk(struct sock *sk);
 int bp_restore_nic(struct bp_nic *bn, u32 cid, bool any);
 int bp_restore_all(void);
+void bp_restore_asked(struct bp_nic *bn, const struct chw_ev_restore *ev);
+extern struct workqueue_struct *bp_wq;
 void bp_unswitch(struct sock *sk, struct bp_conn *bc);
 void bp_release_ended(void);
 

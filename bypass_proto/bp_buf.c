@@ -186,7 +186,7 @@ void bp_rx_return(struct bp_conn *bc)
 	unsigned int n = 0, posted = 0;
 	u64 cap = (u64)bc->rx_nr * BP_CHUNK, posted_to = bc->rx_posted;
 
-	if (bc->flags & BP_F_NIC_FREED)
+	if (bc->flags & (BP_F_NIC_FREED | BP_F_RESTORING))
 		return;
 	if (bc->rx_unacked) {
 		struct chw_cmd_recvd *r = (void *)&m[n++];
@@ -249,7 +249,7 @@ void bp_tx_push(struct bp_conn *bc, bool psh)
 	unsigned int n = 0, posted = 0, i;
 	u64 pos = bc->tx_posted;
 
-	if (bc->flags & BP_F_NIC_FREED)
+	if (bc->flags & (BP_F_NIC_FREED | BP_F_RESTORING))
 		return;
 	while (pos < bc->tx_written && n < ARRAY_SIZE(m) &&
 	       bc->send_count + n < CHW_CONN_SEND_SLOTS) {

@@ -211,7 +211,7 @@ void bp_event(void *ctx, const struct chw_msg *ev)
 			bp_count(BP_C_CMD_ERRORS);
 		break;
 	case CHW_EV_RESTORE:
-		/* the NIC asks for a connection back: not yet honoured */
+		bp_restore_asked(bn, (const struct chw_ev_restore *)ev);
 		break;
 	default:
 		bp_count(BP_C_EV_BAD);

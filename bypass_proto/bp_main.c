@@ -42,9 +42,13 @@ static int __init bp_init(void)
 	err = bp_proto_init();
 	if (err)
 		return err;
+	/* restores the NICs ask for run here, in process context */
+	bp_wq = alloc_workqueue("handoff", 0, 0);
+	if (!bp_wq)
+		return -ENOMEM;
 	err = bp_sysctl_init();
 	if (err)
-		return err;
+		goto err_wq;
 	err = bp_proc_init();
 	if (err)
 		goto err_sysctl;
@@ -67,6 +71,8 @@ err_proc:
 	bp_proc_exit();
 err_sysctl:
 	bp_sysctl_exit();
+err_wq:
+	destroy_workqueue(bp_wq);
 	return err;
 }
 
@@ -84,6 +90,7 @@ static void __exit bp_exit(void)
 	bp_intercept_stop();
 	bp_restore_all();
 	hnd_client_unregister(&bp_client);
+	destroy_workqueue(bp_wq);
 	bp_release_ended();
 	bp_forward_exit();
 	bp_proc_exit();

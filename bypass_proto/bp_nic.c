@@ -51,7 +51,7 @@ int bp_cmd(struct bp_conn *bc, u8 op, u8 flags, u16 arg, u64 val)
 	};
 	unsigned int posted;
 
-	if (bc->flags & BP_F_NIC_FREED)
+	if (bc->flags & (BP_F_NIC_FREED | BP_F_RESTORING))
 		return -ENOTCONN;
 	bp_cmds_post(bc->bn, &m, 1, &posted);
 	return posted ? 0 : -EIO;
@@ -145,6 +145,8 @@ void bp_nic_remove(struct hnd_dev *hd)
 	hd->bp = NULL;
 	/* late-packet readers may still hold a connection that points here */
 	synchronize_rcu();
+	/* and no event handler runs any more: restores it queued are done */
+	flush_workqueue(bp_wq);
 	xa_destroy(&bn->conns);
 	kfree(bn);
 }

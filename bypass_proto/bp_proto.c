@@ -130,7 +130,7 @@ int bp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 /* sendfile() and splice() to the socket (busybox httpd sends files so). */
 int bp_sendpage(struct sock *sk, struct page *page, int offset,
-		       size_t size, int flags)
+		size_t size, int flags)
 {
 	struct bio_vec bv = { .bv_page = page, .bv_offset = offset,
 			      .bv_len = size };
@@ -172,7 +172,7 @@ bool bp_stream_memory_free(const struct sock *sk, int wake)
 /* ---- receive ------------------------------------------------------------- */
 
 int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
-		      int flags, int *addr_len)
+	       int flags, int *addr_len)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	bool peek = flags & MSG_PEEK;

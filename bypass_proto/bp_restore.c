@@ -260,9 +260,24 @@ static void bp_resume_state(struct sock *sk, const struct chw_conn_state *st)
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 		sock_set_flag(sk, SOCK_DONE);
 	}
-	if (st->tcp_state == TCP_TIME_WAIT && !sock_flag(sk, SOCK_DEAD)) {
-		/* only the timer is left: TCP's own TIME_WAIT sees it out */
-		tcp_time_wait(sk, TCP_TIME_WAIT, 0);
+	if (st->tcp_state == TCP_TIME_WAIT) {
+		/*
+		 * Only the timer is left: TCP's own TIME_WAIT sees it out.
+		 * An orphan is destroyed by it, which must wait until the
+		 * socket is unlocked (bp_restore_sk()); it waits in
+		 * FIN_WAIT2, where TCP only acknowledges a repeated FIN.
+		 */
+		struct tcp_sock *tp = tcp_sk(sk);
+
+		/* our FIN was sent and acknowledged: it counts now */
+		tp->snd_una = le32_to_cpu(st->snd_nxt);
+		tp->snd_nxt = tp->snd_una;
+		tp->write_seq = tp->snd_una;
+		WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+		if (sock_flag(sk, SOCK_DEAD))
+			tcp_set_state(sk, TCP_FIN_WAIT2);
+		else
+			tcp_time_wait(sk, TCP_TIME_WAIT, 0);
 		return;
 	}
 	if (st->opt & CHW_OPT_FIN_SENT) {
@@ -284,7 +299,7 @@ static void bp_resume_state(struct sock *sk, const struct chw_conn_state *st)
  * (its end is on the way as an event), nothing changed.  Other errors:
  * the connection could not be rebuilt and was reset.
  */
-int bp_restore_locked(struct sock *sk, struct bp_conn *bc)
+int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 {
 	struct chw_conn_state *st;
 	u32 unread, nic_unread, nic_queued;
@@ -342,11 +357,13 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc)
 				    err);
 		bp_count(BP_C_RESTORE_FAILED);
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
+		tcp_clear_xmit_timers(sk);	/* the requeue may have armed */
 		tcp_set_state(sk, TCP_CLOSE);
 		if (!sock_flag(sk, SOCK_DEAD))
 			sk_error_report(sk);
 	} else {
 		bp_resume_state(sk, st);
+		*tw = st->tcp_state == TCP_TIME_WAIT;
 		bp_count(BP_C_RESTORED);
 	}
 	kfree(st);
@@ -372,11 +389,12 @@ int bp_restore_sk(struct sock *sk)
 {
 	struct bp_conn *bc;
 	int err = -ENOENT;
+	bool tw = false;
 
 	lock_sock(sk);
 	bc = bp_conn_of(sk);
 	if (bc && bp_sk_is_bypass(sk))
-		err = bp_restore_locked(sk, bc);
+		err = bp_restore_locked(sk, bc, &tw);
 	release_sock(sk);
 
 	local_bh_disable();
@@ -384,13 +402,15 @@ int bp_restore_sk(struct sock *sk)
 	bc = bp_conn_of(sk);
 	if (sock_flag(sk, SOCK_DEAD)) {
 		/*
-		 * Not by state: a restored orphan TCP finished while we
-		 * released the socket was destroyed by TCP already.
+		 * Not by state alone: a restored orphan TCP finished while
+		 * we released the socket was destroyed by TCP already.
 		 */
 		if (bc && (bc->flags & BP_F_NIC_FREED))
 			bp_finish(sk, bc);
 		else if (!bc && err && err != -ENOENT)
 			inet_csk_destroy_sock(sk);
+		else if (!bc && !err && tw && sk->sk_state == TCP_FIN_WAIT2)
+			tcp_time_wait(sk, TCP_TIME_WAIT, 0);
 	}
 	bh_unlock_sock(sk);
 	local_bh_enable();
@@ -499,4 +519,63 @@ void bp_release_ended(void)
 		release_sock(sk);
 		sock_put(sk);
 	}
+}
+
+/* ---- the NIC asks (ch_os_restore) ----------------------------------------- */
+
+struct workqueue_struct *bp_wq;
+
+struct bp_restore_work {
+	struct work_struct work;
+	struct bp_nic *bn;
+	u32 cid;
+};
+
+static void bp_restore_work(struct work_struct *work)
+{
+	struct bp_restore_work *rw =
+		container_of(work, struct bp_restore_work, work);
+	struct sock *sk = NULL;
+	struct bp_conn *bc;
+
+	rcu_read_lock();
+	bc = xa_load(&rw->bn->conns, rw->cid);
+	if (bc && refcount_inc_not_zero(&bc->sk->sk_refcnt))
+		sk = bc->sk;
+	rcu_read_unlock();
+	if (sk)
+		bp_restore_sk(sk);
+	kfree(rw);
+}
+
+/*
+ * In the event NAPI: the NIC asks for a connection back.  The OS decides
+ * (net.handoff.timewait_return for TIME_WAIT), and restores in process
+ * context; bp_nic_remove() waits for what is queued.
+ */
+void bp_restore_asked(struct bp_nic *bn, const struct chw_ev_restore *ev)
+{
+	u16 reason = le16_to_cpu(ev->reason);
+	struct bp_restore_work *rw;
+
+	if (reason != CHW_RESTORE_TIME_WAIT && reason != CHW_RESTORE_PRESSURE) {
+		bp_count(BP_C_EV_BAD);
+		return;
+	}
+	bp_count(BP_C_RESTORE_ASKED);
+	if ((reason == CHW_RESTORE_TIME_WAIT &&
+	     !READ_ONCE(bp_policy.timewait_return)) ||
+	    READ_ONCE(bn->gone) || READ_ONCE(bp_unloading)) {
+		bp_count(BP_C_RESTORE_DECLINED);
+		return;		/* the NIC keeps it and sees it through */
+	}
+	rw = kmalloc(sizeof(*rw), GFP_ATOMIC);
+	if (!rw) {
+		bp_count(BP_C_RESTORE_DECLINED);
+		return;
+	}
+	INIT_WORK(&rw->work, bp_restore_work);
+	rw->bn = bn;
+	rw->cid = le32_to_cpu(ev->cid);
+	queue_work(bp_wq, &rw->work);
 }

@@ -15,6 +15,7 @@ struct bp_policy bp_policy = {
 	.sndbuf = 256 * 1024,
 	.handoff_timeout_ms = 1000,
 	.handoff_delay_ms = 0,
+	.timewait_return = 1,
 };
 
 /*
@@ -181,6 +182,15 @@ static struct ctl_table bp_sysctl_table[] = {
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= &bp_zero,
 		.extra2		= &bp_ms_max,
+	},
+	{
+		.procname	= "timewait_return",
+		.data		= &bp_policy.timewait_return,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &bp_zero,
+		.extra2		= &bp_one,
 	},
 	{ }
 };

@@ -337,6 +337,18 @@ bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c)
 			return false;
 		c->ev_pending &= ~NFW_EV_TIMEDOUT;
 	}
+	if ((c->ev_pending & NFW_EV_RESTORE) &&
+	    !(c->ev_pending & NFW_EV_FREED)) {
+		struct chw_ev_restore ev = {
+			.op = CHW_EV_RESTORE,
+			.reason = htole16(c->restore_reason),
+			.cid = htole32(c->cid),
+		};
+
+		if (!nfw_ev_post(fw, &ev))
+			return false;
+	}
+	c->ev_pending &= ~NFW_EV_RESTORE;
 	if (c->ev_pending & NFW_EV_FREED) {
 		if (!nfw_post_ctrl(fw, c, CHW_CC_FREED))
 			return false;

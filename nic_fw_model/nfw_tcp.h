@@ -76,6 +76,7 @@ enum nfw_tcp_state {
 #define NFW_EV_RESET		(1u << 3)
 #define NFW_EV_TIMEDOUT		(1u << 4)
 #define NFW_EV_FREED		(1u << 5)
+#define NFW_EV_RESTORE		(1u << 6)	/* ask the OS to take it back */
 
 /* A piece of the send queue in host memory. */
 struct nfw_send_pair {
@@ -165,6 +166,7 @@ struct nfw_conn {
 
 	/* -- news for the OS -- */
 	uint32_t ev_pending;		/* NFW_EV_* */
+	uint16_t restore_reason;	/* CHW_RESTORE_*, with NFW_EV_RESTORE */
 	uint32_t acked_unreported;	/* bytes for the next CHW_EV_ACK */
 	uint64_t recv_addr;		/* placed data not yet reported */
 	uint32_t recv_len;

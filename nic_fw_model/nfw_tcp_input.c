@@ -176,11 +176,18 @@ static void nfw_ooo_drain(struct nfw *fw, struct nfw_conn *c)
 	}
 }
 
+/*
+ * Only a timer is left, and a slot held for a minute: ask the OS to take
+ * the connection back (ch_os_restore), whose TIME_WAIT costs far less.
+ * Until it does, or if it does not, the NIC sees TIME_WAIT out itself.
+ */
 static void nfw_enter_time_wait(struct nfw *fw, struct nfw_conn *c)
 {
 	c->state = NFW_TCPS_TIME_WAIT;
 	c->t_rexmt = c->t_persist = c->t_keep = c->t_delack = 0;
 	c->t_2msl = fw->now_ms + NFW_TIME_WAIT_MS;
+	c->restore_reason = CHW_RESTORE_TIME_WAIT;
+	nfw_conn_news(fw, c, NFW_EV_RESTORE);
 }
 
 /* RFC 5961: answer a suspicious RST or SYN with an ACK, nothing more. */

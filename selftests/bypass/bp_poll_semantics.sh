@@ -11,7 +11,7 @@
 hnd_up
 bp_defaults
 dmesg_mark
-off0=$(hp_stat offloaded); closed0=$(hp_stat conns_closed)
+off0=$(hp_stat offloaded); closed0=$(hp_ended)
 for mode in on off; do
 	base=5700
 	[ $mode = on ] || base=5750

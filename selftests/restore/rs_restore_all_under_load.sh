@@ -8,12 +8,12 @@ bp_defaults
 dmesg_mark
 ok0=$(hp_stat handoff_ok)
 rs0=$(hp_stat restored)
-( serve_xfer duplex 5401 4000000 31 64 ) >/tmp/rs_all.out 2>&1 &
+( serve_xfer duplex 5401 6000000 31 64 ) >/tmp/rs_all.out 2>&1 &
 xfer=$!
 # mid-transfer: every connection offloaded and moving
 wait_for '[ $(( $(hp_stat handoff_ok) - ok0 )) -ge 64 ]' 60 ||
 	{ cat /tmp/rs_all.out; fail "the 64 connections were not offloaded"; }
-sleep 2
+sleep 1
 echo "offloaded before restore: $(hp_stat offloaded)"
 echo "restore all" >/proc/net/handoff || fail "the restore write failed"
 echo "offloaded after restore: $(hp_stat offloaded)"

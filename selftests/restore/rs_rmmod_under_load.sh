@@ -7,11 +7,11 @@ hnd_up
 bp_defaults
 dmesg_mark
 ok0=$(hp_stat handoff_ok)
-( serve_xfer duplex 5411 4000000 41 64 ) >/tmp/rs_rmmod.out 2>&1 &
+( serve_xfer duplex 5411 6000000 41 64 ) >/tmp/rs_rmmod.out 2>&1 &
 xfer=$!
 wait_for '[ $(( $(hp_stat handoff_ok) - ok0 )) -ge 64 ]' 60 ||
 	{ cat /tmp/rs_rmmod.out; fail "the 64 connections were not offloaded"; }
-sleep 2
+sleep 1
 echo "offloaded before rmmod: $(hp_stat offloaded)"
 rmmod handoff || fail "rmmod failed"
 [ ! -e /proc/net/handoff ] || fail "/proc/net/handoff outlived the module"
