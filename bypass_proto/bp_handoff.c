@@ -463,8 +463,7 @@ static int bp_handoff_locked(struct sock *sk, struct bp_conn *bc)
 	return BP_REF_COUNT;
 }
 
-/* Called by the listener's accept() with the new, unlocked socket. */
-void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops)
+static void bp_handoff_one(struct sock *sk, const struct proto_ops *base_ops)
 {
 	enum bp_refusal why;
 	struct bp_conn *bc;
@@ -510,4 +509,19 @@ void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops)
 		bp_bufs_free(bc);
 	if (why != BP_REF_TIMEOUT)
 		kfree(bc);
+}
+
+atomic_t bp_handoffs_running = ATOMIC_INIT(0);
+
+/*
+ * Called by the listener's accept() with the new, unlocked socket.
+ * Unloading waits for the handoffs under way (bp_handoffs_running), so
+ * that none finishes after it has restored every connection.
+ */
+void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops)
+{
+	atomic_inc(&bp_handoffs_running);
+	smp_mb__after_atomic();	/* pairs with bp_exit()'s smp_mb() */
+	bp_handoff_one(sk, base_ops);
+	atomic_dec(&bp_handoffs_running);
 }

@@ -5,6 +5,7 @@
  * late-packet diversion (netfilter), the interception of listeners, which
  * starts handoffs, and last the NICs (through the driver, handoff_nic.ko).
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 
 #include "bp.h"
@@ -87,7 +88,11 @@ err_wq:
 static void __exit bp_exit(void)
 {
 	WRITE_ONCE(bp_unloading, true);
+	smp_mb();	/* pairs with bp_try_handoff() */
 	bp_intercept_stop();
+	/* a handoff under way finishes (or fails) before the restore */
+	while (atomic_read(&bp_handoffs_running))
+		msleep(20);
 	bp_restore_all();
 	hnd_client_unregister(&bp_client);
 	destroy_workqueue(bp_wq);
