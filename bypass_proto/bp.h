@@ -291,5 +291,6 @@ void bp_forward_exit(void);
 int bp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void bp_tuple_add(struct bp_conn *bc);
 void bp_tuple_del(struct bp_conn *bc);
+extern atomic_t bp_fwd_inflight;
 
 #endif /* BP_H */

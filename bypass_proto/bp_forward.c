@@ -79,6 +79,9 @@ static struct bp_conn *bp_tuple_find(const struct bp_tuple *t)
 
 /* ---- forwarding ----------------------------------------------------------- */
 
+/* FORWARDs the NIC has not answered: their callback is module code. */
+atomic_t bp_fwd_inflight = ATOMIC_INIT(0);
+
 static void bp_fwd_done(struct hnd_cmd_wait *w)
 {
 	struct bp_fwd *f = container_of(w, struct bp_fwd, w);
@@ -87,6 +90,7 @@ static void bp_fwd_done(struct hnd_cmd_wait *w)
 		bp_count(BP_C_FWD_DROPS);
 	dma_unmap_single(f->dev, f->dma, f->len, DMA_TO_DEVICE);
 	kfree(f);
+	atomic_dec(&bp_fwd_inflight);
 }
 
 static struct bp_fwd *bp_fwd_alloc(struct bp_conn *bc, u32 len, __be16 proto)
@@ -121,7 +125,9 @@ static void bp_fwd_send(struct bp_conn *bc, struct bp_fwd *f)
 		goto drop;
 	c.addr = cpu_to_le64(f->dma);
 	f->w.cb = bp_fwd_done;
+	atomic_inc(&bp_fwd_inflight);
 	if (hnd_cmd_submit(bc->bn->hd, (struct chw_msg *)&c, &f->w)) {
+		atomic_dec(&bp_fwd_inflight);
 		dma_unmap_single(f->dev, f->dma, f->len, DMA_TO_DEVICE);
 		goto drop;
 	}
@@ -240,7 +246,13 @@ static unsigned int bp_nf_steal(const struct bp_tuple *t, struct sk_buff *skb,
 
 	rcu_read_lock();
 	bc = bp_tuple_find(t);
-	if (!bc) {
+	/*
+	 * Being restored: the NIC may have let go already, so TCP takes the
+	 * segment; the restore holds the socket, so it waits in the backlog
+	 * until the socket is TCP's again (or is forwarded from there if the
+	 * NIC refused the restore).
+	 */
+	if (!bc || (READ_ONCE(bc->flags) & BP_F_RESTORING)) {
 		rcu_read_unlock();
 		return NF_ACCEPT;
 	}

@@ -23,19 +23,28 @@
 
 #include "bp.h"
 
-/* The listener's family's ops, with accept and poll ours. */
-static struct proto_ops bp_ops4, bp_ops6;
+/*
+ * The listener's family's ops, with accept and poll ours.  Allocated, and
+ * left behind on unload with TCP's accept and poll back in them: a socket
+ * may have copied them just as unloading gave its listener TCP's ops back
+ * (do_accept() reads sock->ops twice), and must find kernel code there.
+ */
+static struct proto_ops *bp_ops4, *bp_ops6;
 static const struct proto_ops *bp_base6;
 static DEFINE_SPINLOCK(bp_ops_lock);
 
 static bool bp_ops_ours(const struct proto_ops *ops)
 {
-	return ops == &bp_ops4 || ops == &bp_ops6;
+	return ops && (ops == bp_ops4 || ops == bp_ops6);
 }
 
 static const struct proto_ops *bp_base_ops(const struct proto_ops *ops)
 {
-	return ops == &bp_ops6 ? bp_base6 : &inet_stream_ops;
+	if (ops == bp_ops6)
+		return bp_base6;
+	if (ops == bp_ops4)
+		return &inet_stream_ops;
+	return ops;
 }
 
 /*
@@ -136,17 +145,17 @@ static void bp_intercept_listener(struct socket *sock)
 	    inet_sk_state_load(sk) != TCP_LISTEN)
 		return;
 	if (sk->sk_prot == &tcp_prot && base == &inet_stream_ops) {
-		ops = &bp_ops4;
+		ops = bp_ops4;
 	} else if (IS_ENABLED(CONFIG_IPV6) && sk->sk_prot == &tcpv6_prot &&
 		   base->family == PF_INET6 && base->accept == inet_accept) {
 		/* inet6_stream_ops is not exported: copy the first we see */
 		spin_lock(&bp_ops_lock);
 		if (!bp_base6) {
-			bp_ops_build(&bp_ops6, base);
+			bp_ops_build(bp_ops6, base);
 			bp_base6 = base;
 		}
 		spin_unlock(&bp_ops_lock);
-		ops = &bp_ops6;
+		ops = bp_ops6;
 	} else {
 		return;
 	}
@@ -208,11 +217,21 @@ int bp_intercept_init(void)
 {
 	int err;
 
-	bp_ops_build(&bp_ops4, &inet_stream_ops);
+	bp_ops4 = kzalloc(sizeof(*bp_ops4), GFP_KERNEL);
+	bp_ops6 = kzalloc(sizeof(*bp_ops6), GFP_KERNEL);
+	if (!bp_ops4 || !bp_ops6) {
+		kfree(bp_ops4);
+		kfree(bp_ops6);
+		return -ENOMEM;
+	}
+	bp_ops_build(bp_ops4, &inet_stream_ops);
 	err = register_kretprobe(&bp_listen_krp);
-	if (err)
+	if (err) {
 		pr_err("handoff: cannot probe inet_listen (%d): no connection will be offloaded\n",
 		       err);
+		kfree(bp_ops4);
+		kfree(bp_ops6);
+	}
 	return err;
 }
 
@@ -221,5 +240,14 @@ void bp_intercept_stop(void)
 {
 	unregister_kretprobe(&bp_listen_krp);
 	bp_listeners_release();
+	/* see bp_ops4: kernel code only, and kept (a few hundred bytes) */
+	WRITE_ONCE(bp_ops4->poll, inet_stream_ops.poll);
+	WRITE_ONCE(bp_ops4->accept, inet_stream_ops.accept);
+	spin_lock(&bp_ops_lock);
+	if (bp_base6) {
+		WRITE_ONCE(bp_ops6->poll, bp_base6->poll);
+		WRITE_ONCE(bp_ops6->accept, bp_base6->accept);
+	}
+	spin_unlock(&bp_ops_lock);
 }
 

@@ -101,6 +101,11 @@ static void __exit bp_exit(void)
 	bp_proc_exit();
 	bp_sysctl_exit();
 	synchronize_srcu(&bp_srcu);
+	/*
+	 * A task preempted between loading one of our function pointers and
+	 * entering bp_srcu: every task has passed a voluntary switch since.
+	 */
+	synchronize_rcu_tasks();
 }
 
 module_init(bp_init);

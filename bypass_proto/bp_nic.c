@@ -3,6 +3,8 @@
  * bp_nic.c - the bypass protocol's side of each handoff NIC: its
  * connections by id, its advertised resources, and commands out.
  */
+#include <linux/delay.h>
+
 #include "bp.h"
 
 LIST_HEAD(bp_nics);
@@ -100,6 +102,7 @@ void bp_nic_remove(struct hnd_dev *hd)
 {
 	struct bp_nic *bn = hd->bp;
 	struct bp_conn *bc;
+	int i;
 
 	if (!bn)
 		return;
@@ -107,6 +110,10 @@ void bp_nic_remove(struct hnd_dev *hd)
 	list_del(&bn->list);
 	mutex_unlock(&bp_nics_lock);
 	WRITE_ONCE(bn->gone, true);
+	smp_mb();	/* pairs with bp_try_handoff(): bp_route() sees gone */
+	/* a handoff under way may hold bn (bp_route() took no reference) */
+	while (atomic_read(&bp_handoffs_running))
+		msleep(20);
 	for (;;) {
 		spin_lock_bh(&bn->lock);
 		bc = list_first_entry_or_null(&bn->conn_list, struct bp_conn,
@@ -147,6 +154,13 @@ void bp_nic_remove(struct hnd_dev *hd)
 	synchronize_rcu();
 	/* and no event handler runs any more: restores it queued are done */
 	flush_workqueue(bp_wq);
+	/*
+	 * A working NIC answers every FORWARD in microseconds, and the
+	 * answer runs module code: wait for them (a hung one is failed by
+	 * the driver when its device goes, which must not wait on us).
+	 */
+	for (i = 0; i < 250 && atomic_read(&bp_fwd_inflight); i++)
+		msleep(20);
 	xa_destroy(&bn->conns);
 	kfree(bn);
 }

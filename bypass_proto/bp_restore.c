@@ -166,9 +166,17 @@ static void bp_load_state(struct sock *sk, const struct chw_conn_state *st,
 		tp->mdev_max_us = tp->mdev_us;
 		tp->rttvar_us = tp->mdev_us;
 	}
-	icsk->icsk_rto = clamp_t(unsigned long,
-				 msecs_to_jiffies(le32_to_cpu(st->rto_ms)),
-				 TCP_RTO_MIN, TCP_RTO_MAX);
+	/*
+	 * The RTO from the estimators, not the NIC's: that one may be backed
+	 * off by a loss, and TCP would start from it, doubling on.
+	 */
+	if (srtt)
+		icsk->icsk_rto = __tcp_set_rto(tp);
+	else
+		icsk->icsk_rto = clamp_t(unsigned long,
+					 msecs_to_jiffies(le32_to_cpu(st->rto_ms)),
+					 TCP_RTO_MIN, TCP_TIMEOUT_INIT);
+	tcp_bound_rto(sk);
 	icsk->icsk_backoff = 0;
 	tcp_snd_cwnd_set(tp, max_t(u32, le32_to_cpu(st->snd_cwnd), 2));
 	tp->snd_ssthresh = le32_to_cpu(st->snd_ssthresh) ?:
@@ -211,8 +219,11 @@ static int bp_requeue(struct sock *sk, struct bp_conn *bc,
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 snd_una = bp_data_una(st);
-	u32 queued = le32_to_cpu(st->write_seq) - snd_una;
-	u32 sent = min_t(u32, le32_to_cpu(st->snd_nxt) - snd_una, queued);
+	/* the NIC's queue, and what we had not yet given it (no slot) */
+	u32 nic_queued = le32_to_cpu(st->write_seq) - snd_una;
+	u32 queued = bc->tx_written - bc->tx_acked;
+	u32 sent = min_t(u32, le32_to_cpu(st->snd_nxt) - snd_una, nic_queued);
+	u32 lowat = tp->notsent_lowat;
 	int sndbuf = sk->sk_sndbuf, err;
 	u8 shutdown = sk->sk_shutdown;
 
@@ -220,6 +231,11 @@ static int bp_requeue(struct sock *sk, struct bp_conn *bc,
 	WRITE_ONCE(sk->sk_rcvbuf, max_t(int, sk->sk_rcvbuf,
 					2 * (unread + tp->rcv_wnd)));
 	WRITE_ONCE(sk->sk_sndbuf, max_t(int, sndbuf, 2 * queued + SOCK_MIN_SNDBUF));
+	/*
+	 * Never "no room": tcp_sendmsg_locked() would wait, and an orphan
+	 * has no socket to wait on.
+	 */
+	tp->notsent_lowat = UINT_MAX;
 	/*
 	 * TCP queues data only in the states that may still send; the
 	 * FINs are put back after the data (bp_resume_state()).
@@ -239,6 +255,7 @@ static int bp_requeue(struct sock *sk, struct bp_conn *bc,
 	if (!err)
 		err = bp_feed_tx(sk, bc, bc->tx_acked + sent, queued - sent);
 
+	tp->notsent_lowat = lowat;
 	WRITE_ONCE(sk->sk_sndbuf, sndbuf);
 	WRITE_ONCE(sk->sk_shutdown, shutdown);
 	if (err)
@@ -254,7 +271,8 @@ static int bp_requeue(struct sock *sk, struct bp_conn *bc,
 }
 
 /* The state TCP goes on in; our FIN is sent again by TCP if it was ours. */
-static void bp_resume_state(struct sock *sk, const struct chw_conn_state *st)
+static void bp_resume_state(struct sock *sk, const struct chw_conn_state *st,
+			    bool fin_asked)
 {
 	if (st->opt & CHW_OPT_FIN_RCVD) {
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
@@ -280,10 +298,11 @@ static void bp_resume_state(struct sock *sk, const struct chw_conn_state *st)
 			tcp_time_wait(sk, TCP_TIME_WAIT, 0);
 		return;
 	}
-	if (st->opt & CHW_OPT_FIN_SENT) {
+	if ((st->opt & CHW_OPT_FIN_SENT) || fin_asked) {
 		/*
-		 * TCP sends the FIN at write_seq again; a peer that had it
-		 * already just acknowledges it once more.
+		 * TCP sends the FIN at write_seq again (a peer that had it
+		 * already just acknowledges it once more), or for the first
+		 * time if the NIC had not been asked yet.
 		 */
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | SEND_SHUTDOWN);
 		tcp_shutdown(sk, SEND_SHUTDOWN);
@@ -337,11 +356,11 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 		     !!(st->opt & CHW_OPT_FIN_RCVD);
 	nic_queued = le32_to_cpu(st->write_seq) - bp_data_una(st);
 	if (nic_unread != unread + bc->rx_unacked ||
-	    nic_queued != bc->tx_written - bc->tx_acked ||
+	    nic_queued != bc->tx_posted - bc->tx_acked ||
 	    le32_to_cpu(st->snd_nxt) - bp_data_una(st) > nic_queued + 1) {
 		net_err_ratelimited("handoff: restore of %08x: NIC and host disagree (unread %u/%u+%u, queued %u/%llu): reset\n",
 				    bc->cid, nic_unread, unread, bc->rx_unacked,
-				    nic_queued, bc->tx_written - bc->tx_acked);
+				    nic_queued, bc->tx_posted - bc->tx_acked);
 		err = -EPROTO;
 	}
 
@@ -362,7 +381,7 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 		if (!sock_flag(sk, SOCK_DEAD))
 			sk_error_report(sk);
 	} else {
-		bp_resume_state(sk, st);
+		bp_resume_state(sk, st, bc->flags & BP_F_FIN_SENT);
 		*tw = st->tcp_state == TCP_TIME_WAIT;
 		bp_count(BP_C_RESTORED);
 	}
@@ -389,18 +408,20 @@ int bp_restore_sk(struct sock *sk)
 {
 	struct bp_conn *bc;
 	int err = -ENOENT;
-	bool tw = false;
+	bool tw = false, dead;
 
 	lock_sock(sk);
 	bc = bp_conn_of(sk);
 	if (bc && bp_sk_is_bypass(sk))
 		err = bp_restore_locked(sk, bc, &tw);
+	/* an owner's close() after the release is TCP's business */
+	dead = sock_flag(sk, SOCK_DEAD);
 	release_sock(sk);
 
 	local_bh_disable();
 	bh_lock_sock(sk);
 	bc = bp_conn_of(sk);
-	if (sock_flag(sk, SOCK_DEAD)) {
+	if (dead && !sock_owned_by_user(sk)) {
 		/*
 		 * Not by state alone: a restored orphan TCP finished while
 		 * we released the socket was destroyed by TCP already.
