@@ -15,10 +15,12 @@ wait_for '[ $(( $(hp_stat handoff_ok) - ok0 )) -ge 64 ]' 60 ||
 	{ cat /tmp/rs_all.out; fail "the 64 connections were not offloaded"; }
 sleep 1
 echo "offloaded before restore: $(hp_stat offloaded)"
+t0=$(date +%s)
 echo "restore all" >/proc/net/handoff || fail "the restore write failed"
 echo "offloaded after restore: $(hp_stat offloaded)"
 wait $xfer
 rc=$?
+echo "the transfers ended $(( $(date +%s) - t0 )) s after the restore"
 cat /tmp/rs_all.out
 [ $rc -eq 0 ] || {
 	grep -E '^(restore|offloaded|command_|events_|conns_)' /proc/net/handoff

@@ -13,11 +13,14 @@ wait_for '[ $(( $(hp_stat handoff_ok) - ok0 )) -ge 64 ]' 60 ||
 	{ cat /tmp/rs_rmmod.out; fail "the 64 connections were not offloaded"; }
 sleep 1
 echo "offloaded before rmmod: $(hp_stat offloaded)"
+t0=$(date +%s)
 rmmod handoff || fail "rmmod failed"
+echo "rmmod took $(( $(date +%s) - t0 )) s"
 [ ! -e /proc/net/handoff ] || fail "/proc/net/handoff outlived the module"
 hnd_driver_loaded || fail "the driver went too"
 wait $xfer
 rc=$?
+echo "the transfers ended $(( $(date +%s) - t0 )) s after rmmod began"
 cat /tmp/rs_rmmod.out
 [ $rc -eq 0 ] || {
 	dmesg | grep -B3 -A20 -E "WARNING|BUG|handoff:" | head -60
