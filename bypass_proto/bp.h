@@ -205,7 +205,7 @@ bool bp_sk_is_bypass(const struct sock *sk);
 
 /* bp_handoff.c */
 void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops);
-extern atomic_t bp_handoffs_running;
+void bp_handoffs_wait(void);
 
 /* bp_restore.c */
 int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw);

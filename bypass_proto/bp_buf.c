@@ -91,29 +91,23 @@ void bp_bufs_free(struct bp_conn *bc)
  */
 int bp_bufs_detach(struct bp_conn *bc)
 {
-	u32 pre = bc->pre_len - bc->pre_off;
-	u32 ring = (u32)(bc->rx_recv - bc->rx_read), i, n;
-	u64 pos = bc->rx_read;
+	u32 avail = bp_rx_avail(bc), i;
 	int err = 0;
 	u8 *buf;
 
-	if (ring) {
-		buf = kmalloc(pre + ring, GFP_KERNEL);
-		if (buf) {
-			if (pre)
-				memcpy(buf, bc->pre + bc->pre_off, pre);
-			for (i = pre; i < pre + ring; i += n, pos += n) {
-				const struct bp_chunk *ch =
-					&bc->rx[(pos / BP_CHUNK) % bc->rx_nr];
+	if (avail > bc->pre_len - bc->pre_off) {
+		struct kvec kv;
+		struct iov_iter it;
 
-				n = min_t(u32, pre + ring - i,
-					  BP_CHUNK - pos % BP_CHUNK);
-				memcpy(buf + i, page_address(ch->page) +
-				       pos % BP_CHUNK, n);
-			}
+		buf = kmalloc(avail, GFP_KERNEL);
+		if (buf) {
+			kv.iov_base = buf;
+			kv.iov_len = avail;
+			iov_iter_kvec(&it, ITER_DEST, &kv, 1, avail);
+			bp_rx_copy(bc, &it, 0, avail);
 			kfree(bc->pre);
 			bc->pre = buf;
-			bc->pre_len = pre + ring;
+			bc->pre_len = avail;
 			bc->pre_off = 0;
 		} else {
 			err = -ENOMEM;	/* the unread bytes are lost */

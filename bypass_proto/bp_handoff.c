@@ -511,7 +511,7 @@ static void bp_handoff_one(struct sock *sk, const struct proto_ops *base_ops)
 		kfree(bc);
 }
 
-atomic_t bp_handoffs_running = ATOMIC_INIT(0);
+static atomic_t bp_handoffs_running = ATOMIC_INIT(0);
 
 /*
  * Called by the listener's accept() with the new, unlocked socket.
@@ -521,7 +521,18 @@ atomic_t bp_handoffs_running = ATOMIC_INIT(0);
 void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops)
 {
 	atomic_inc(&bp_handoffs_running);
-	smp_mb__after_atomic();	/* pairs with bp_exit()'s smp_mb() */
+	smp_mb__after_atomic();	/* pairs with bp_handoffs_wait()'s callers */
 	bp_handoff_one(sk, base_ops);
 	atomic_dec(&bp_handoffs_running);
+}
+
+/*
+ * Wait for the handoffs under way to finish or fail (each is bounded by
+ * handoff_timeout_ms).  The caller has made new ones impossible first
+ * (bp_unloading, or its NIC gone) and ordered that with smp_mb().
+ */
+void bp_handoffs_wait(void)
+{
+	while (atomic_read(&bp_handoffs_running))
+		msleep(20);
 }

@@ -5,7 +5,6 @@
  * late-packet diversion (netfilter), the interception of listeners, which
  * starts handoffs, and last the NICs (through the driver, handoff_nic.ko).
  */
-#include <linux/delay.h>
 #include <linux/module.h>
 
 #include "bp.h"
@@ -91,8 +90,7 @@ static void __exit bp_exit(void)
 	smp_mb();	/* pairs with bp_try_handoff() */
 	bp_intercept_stop();
 	/* a handoff under way finishes (or fails) before the restore */
-	while (atomic_read(&bp_handoffs_running))
-		msleep(20);
+	bp_handoffs_wait();
 	bp_restore_all();
 	hnd_client_unregister(&bp_client);
 	destroy_workqueue(bp_wq);

@@ -112,8 +112,7 @@ void bp_nic_remove(struct hnd_dev *hd)
 	WRITE_ONCE(bn->gone, true);
 	smp_mb();	/* pairs with bp_try_handoff(): bp_route() sees gone */
 	/* a handoff under way may hold bn (bp_route() took no reference) */
-	while (atomic_read(&bp_handoffs_running))
-		msleep(20);
+	bp_handoffs_wait();
 	for (;;) {
 		spin_lock_bh(&bn->lock);
 		bc = list_first_entry_or_null(&bn->conn_list, struct bp_conn,

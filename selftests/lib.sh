@@ -154,6 +154,19 @@ serve_xfer() { # MODE PORT BYTES SEED [FLOWS]
 	fi
 }
 
+# The restore tests' load: 64 duplex transfers of 6 MB each way started in
+# the background (output to OUT, pid in XFER), returning once every one of
+# them is offloaded and a second has passed, so that all are moving.
+load_64_offloaded() { # PORT SEED OUT
+	local ok0
+	ok0=$(hp_stat handoff_ok)
+	( serve_xfer duplex "$1" 6000000 "$2" 64 ) >"$3" 2>&1 &
+	XFER=$!
+	wait_for "[ \$(( \$(hp_stat handoff_ok) - $ok0 )) -ge 64 ]" 60 ||
+		{ cat "$3"; fail "the 64 connections were not offloaded"; }
+	sleep 1
+}
+
 # Offload on, all ports, defaults.
 bp_defaults() {
 	sysctl -qw net.handoff.enable=1 net.handoff.max_conns=4096 \

@@ -6,26 +6,20 @@
 hnd_up
 bp_defaults
 dmesg_mark
-ok0=$(hp_stat handoff_ok)
 rs0=$(hp_stat restored)
-( serve_xfer duplex 5401 6000000 31 64 ) >/tmp/rs_all.out 2>&1 &
-xfer=$!
-# mid-transfer: every connection offloaded and moving
-wait_for '[ $(( $(hp_stat handoff_ok) - ok0 )) -ge 64 ]' 60 ||
-	{ cat /tmp/rs_all.out; fail "the 64 connections were not offloaded"; }
-sleep 1
+load_64_offloaded 5401 31 /tmp/rs_all.out
 echo "offloaded before restore: $(hp_stat offloaded)"
 t0=$(date +%s)
 echo "restore all" >/proc/net/handoff || fail "the restore write failed"
 echo "offloaded after restore: $(hp_stat offloaded)"
-wait $xfer
+wait $XFER
 rc=$?
 echo "the transfers ended $(( $(date +%s) - t0 )) s after the restore"
 cat /tmp/rs_all.out
 [ $rc -eq 0 ] || {
 	grep -E '^(restore|offloaded|command_|events_|conns_)' /proc/net/handoff
 	sed -n '/^connections:/,$p' /proc/net/handoff
-	dmesg | grep -v hdbg | grep -B3 -A20 -E "WARNING|BUG|disagree|handoff:" | head -60
+	dmesg | grep -B3 -A20 -E "WARNING|BUG|disagree|handoff:" | head -60
 	fail "a transfer failed after the restore"
 }
 n=$(( $(hp_stat restored) - rs0 ))

@@ -6,19 +6,14 @@
 hnd_up
 bp_defaults
 dmesg_mark
-ok0=$(hp_stat handoff_ok)
-( serve_xfer duplex 5411 6000000 41 64 ) >/tmp/rs_rmmod.out 2>&1 &
-xfer=$!
-wait_for '[ $(( $(hp_stat handoff_ok) - ok0 )) -ge 64 ]' 60 ||
-	{ cat /tmp/rs_rmmod.out; fail "the 64 connections were not offloaded"; }
-sleep 1
+load_64_offloaded 5411 41 /tmp/rs_rmmod.out
 echo "offloaded before rmmod: $(hp_stat offloaded)"
 t0=$(date +%s)
 rmmod handoff || fail "rmmod failed"
 echo "rmmod took $(( $(date +%s) - t0 )) s"
 [ ! -e /proc/net/handoff ] || fail "/proc/net/handoff outlived the module"
 hnd_driver_loaded || fail "the driver went too"
-wait $xfer
+wait $XFER
 rc=$?
 echo "the transfers ended $(( $(date +%s) - t0 )) s after rmmod began"
 cat /tmp/rs_rmmod.out
