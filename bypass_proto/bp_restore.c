@@ -60,7 +60,8 @@ static int bp_fetch_state(struct bp_conn *bc, struct chw_conn_state *st)
 
 /*
  * Feed len bytes at p to tcp_sendmsg_locked(); in repair mode they go to
- * the queue tp->repair_queue names, otherwise out as new data.
+ * the queue tp->repair_queue names, otherwise out as new data.  It takes
+ * them in pieces (the receive queue at most 17 pages a call).
  */
 static int bp_tcp_feed(struct sock *sk, const void *p, u32 len)
 {
@@ -69,13 +70,15 @@ static int bp_tcp_feed(struct sock *sk, const void *p, u32 len)
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 	int ret;
 
-	if (!len)
-		return 0;
 	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &kv, 1, len);
-	ret = tcp_sendmsg_locked(sk, &msg, len);
-	if (ret < 0)
-		return ret;
-	return ret == len ? 0 : -ENOBUFS;
+	while (msg_data_left(&msg)) {
+		ret = tcp_sendmsg_locked(sk, &msg, msg_data_left(&msg));
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return -ENOBUFS;
+	}
+	return 0;
 }
 
 /* Bytes [from, from + len) of the receive side (pre, then the ring). */
@@ -178,6 +181,29 @@ static void bp_load_state(struct sock *sk, const struct chw_conn_state *st,
 					 TCP_RTO_MIN, TCP_TIMEOUT_INIT);
 	tcp_bound_rto(sk);
 	icsk->icsk_backoff = 0;
+	icsk->icsk_retransmits = 0;
+	icsk->icsk_probes_out = 0;
+	/*
+	 * No recovery, undo or loss probe of TCP's from before the handoff
+	 * survives: its sequence numbers are long gone (and after 2 GB
+	 * would compare the wrong way).  The congestion module starts over.
+	 */
+	if (icsk->icsk_ca_ops->init)
+		icsk->icsk_ca_ops->init(sk);
+	if (icsk->icsk_ca_ops->set_state)
+		icsk->icsk_ca_ops->set_state(sk, TCP_CA_Open);
+	icsk->icsk_ca_state = TCP_CA_Open;
+	tp->high_seq = snd_una;
+	tp->undo_marker = 0;
+	tp->undo_retrans = -1;
+	tp->retrans_stamp = 0;
+	tp->tlp_high_seq = 0;
+	tp->prior_ssthresh = 0;
+	tp->rack.mstamp = 0;
+	tp->rack.advanced = 0;
+	tp->rx_opt.num_sacks = 0;
+	tp->rx_opt.dsack = 0;
+	tp->is_sack_reneg = 0;
 	tcp_snd_cwnd_set(tp, max_t(u32, le32_to_cpu(st->snd_cwnd), 2));
 	tp->snd_ssthresh = le32_to_cpu(st->snd_ssthresh) ?:
 			   TCP_INFINITE_SSTHRESH;
@@ -384,6 +410,9 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 		bp_resume_state(sk, st, bc->flags & BP_F_FIN_SENT);
 		*tw = st->tcp_state == TCP_TIME_WAIT;
 		bp_count(BP_C_RESTORED);
+		/* still open: held, so that it may be handed off again */
+		if (!*tw)
+			bp_host_adopt(sk, bc->base_prot, bc->saved_ops);
 	}
 	kfree(st);
 	bp_bufs_free(bc);
