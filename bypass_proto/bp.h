@@ -232,7 +232,7 @@ int bp_restore_nic(struct bp_nic *bn, u32 cid, bool any);
 int bp_restore_all(void);
 void bp_restore_asked(struct bp_nic *bn, const struct chw_ev_restore *ev);
 extern struct workqueue_struct *bp_wq;
-void bp_unswitch(struct sock *sk, struct bp_conn *bc);
+void bp_unswitch(struct sock *sk, struct bp_conn *bc, struct bp_host *hs);
 void bp_release_ended(void);
 
 /*
@@ -306,8 +306,10 @@ void bp_conn_kill(struct bp_conn *bc, int err);
 
 /* bp_host.c: restored sockets, which may be handed off again */
 void bp_host_init(void);
-void bp_host_adopt(struct sock *sk, struct proto *base_prot,
-		   const struct proto_ops *saved_ops);
+struct bp_host *bp_host_alloc(struct sock *sk, struct proto *base_prot,
+			      const struct proto_ops *saved_ops);
+void bp_host_install(struct sock *sk, struct bp_host *hs);
+void bp_host_drop(struct sock *sk);
 bool bp_host_holds(const struct sock *sk, const struct bp_host *hs);
 int bp_host_handoff(struct sock *sk);
 int bp_host_handoff_all(void);

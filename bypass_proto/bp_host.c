@@ -91,39 +91,49 @@ int bp_nr_held_read(void)
 }
 
 /*
- * The socket (locked, restored, TCP's) is held from now on.  Without
- * memory it simply stays plain TCP.
+ * A hold for sk, being restored (locked), to install as it leaves the
+ * bypass protocol; NULL if it will be plain TCP (unloading, an orphan,
+ * no memory).
  */
-void bp_host_adopt(struct sock *sk, struct proto *base_prot,
-		   const struct proto_ops *saved_ops)
+struct bp_host *bp_host_alloc(struct sock *sk, struct proto *base_prot,
+			      const struct proto_ops *saved_ops)
 {
-	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct bp_host *hs;
 
 	if (READ_ONCE(bp_unloading) || !sk->sk_socket ||
-	    sock_flag(sk, SOCK_DEAD) || icsk->icsk_ulp_ops)
-		return;
+	    sock_flag(sk, SOCK_DEAD))
+		return NULL;
 	hs = kzalloc(sizeof(*hs), GFP_KERNEL);
 	if (!hs)
-		return;
+		return NULL;
 	hs->sk = sk;
 	hs->base_prot = base_prot;
 	hs->saved_ops = saved_ops;
 	refcount_set(&hs->ref, 1);
 	spin_lock_init(&hs->lock);
 	INIT_LIST_HEAD(&hs->callers);
+	INIT_LIST_HEAD(&hs->node);
 	init_waitqueue_head(&hs->wq);
+	return hs;
+}
+
+/*
+ * The socket is held from now on: called with sk_callback_lock written,
+ * in the same section that takes the bypass protocol away, so that no
+ * call ever reaches TCP's operations without the gate.
+ */
+void bp_host_install(struct sock *sk, struct bp_host *hs)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
 
 	spin_lock_bh(&bp_hosts_lock);
 	list_add_tail(&hs->node, &bp_hosts);
 	spin_unlock_bh(&bp_hosts_lock);
 	atomic_inc(&bp_nr_held);
-	write_lock_bh(&sk->sk_callback_lock);
 	rcu_assign_pointer(icsk->icsk_ulp_data, (void __rcu *)hs);
 	icsk->icsk_ulp_ops = &bp_host_ulp_ops;
-	WRITE_ONCE(sk->sk_prot, base_prot == &tcp_prot ? &bp_hprot4 :
-						      &bp_hprot6);
-	write_unlock_bh(&sk->sk_callback_lock);
+	WRITE_ONCE(sk->sk_prot, hs->base_prot == &tcp_prot ? &bp_hprot4 :
+							   &bp_hprot6);
 }
 
 /*
@@ -440,15 +450,20 @@ static int bp_h_getsockopt(struct sock *sk, int level, int optname,
 	return ret;
 }
 
+/* sk (locked) is no longer held, if it was: plain TCP. */
+void bp_host_drop(struct sock *sk)
+{
+	struct bp_host *hs = bp_host_of(sk);
+
+	if (hs)
+		bp_host_detach(sk, hs);
+}
+
 /* Stop holding sk (it becomes plain TCP): for what only TCP may do. */
 static void bp_host_let_go(struct sock *sk)
 {
-	struct bp_host *hs;
-
 	lock_sock(sk);
-	hs = bp_host_of(sk);
-	if (hs)
-		bp_host_detach(sk, hs);
+	bp_host_drop(sk);
 	release_sock(sk);
 }
 

@@ -214,10 +214,11 @@ static void bp_load_state(struct sock *sk, const struct chw_conn_state *st,
 
 /*
  * The socket is TCP's again: its proto, backlog handler, buffer sizes
- * and operations as before the handoff.  bc stays readable (its rings
+ * and operations as before the handoff; held by hs if given (the proto
+ * then TCP's behind a gate, bp_host.c).  bc stays readable (its rings
  * hold the data still to be queued) but is no longer reachable.
  */
-void bp_unswitch(struct sock *sk, struct bp_conn *bc)
+void bp_unswitch(struct sock *sk, struct bp_conn *bc, struct bp_host *hs)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
@@ -227,10 +228,12 @@ void bp_unswitch(struct sock *sk, struct bp_conn *bc)
 	list_del_init(&bc->all_node);
 	spin_unlock_bh(&bp_all_lock);
 	write_lock_bh(&sk->sk_callback_lock);
-	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
 	icsk->icsk_ulp_ops = NULL;
+	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
 	sk->sk_backlog_rcv = bc->base_prot->backlog_rcv;
 	WRITE_ONCE(sk->sk_prot, bc->base_prot);
+	if (hs)
+		bp_host_install(sk, hs);
 	if (sk->sk_socket && bc->saved_ops)
 		WRITE_ONCE(sk->sk_socket->ops, bc->saved_ops);
 	write_unlock_bh(&sk->sk_callback_lock);
@@ -346,6 +349,7 @@ static void bp_resume_state(struct sock *sk, const struct chw_conn_state *st,
  */
 int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 {
+	struct bp_host *hs = NULL;
 	struct chw_conn_state *st;
 	u32 unread, nic_unread, nic_queued;
 	int err;
@@ -391,7 +395,10 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 	}
 
 	bp_load_state(sk, st, unread);
-	bp_unswitch(sk, bc);
+	/* still open: held, so that it may be handed off again */
+	if (st->tcp_state != TCP_TIME_WAIT)
+		hs = bp_host_alloc(sk, bc->base_prot, bc->saved_ops);
+	bp_unswitch(sk, bc, hs);
 	if (!err)
 		err = bp_requeue(sk, bc, st, unread);
 	if (err) {
@@ -401,6 +408,7 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 				    sock_flag(sk, SOCK_DEAD) ? "orphan" : "open",
 				    err);
 		bp_count(BP_C_RESTORE_FAILED);
+		bp_host_drop(sk);
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
 		tcp_clear_xmit_timers(sk);	/* the requeue may have armed */
 		tcp_set_state(sk, TCP_CLOSE);
@@ -410,9 +418,6 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 		bp_resume_state(sk, st, bc->flags & BP_F_FIN_SENT);
 		*tw = st->tcp_state == TCP_TIME_WAIT;
 		bp_count(BP_C_RESTORED);
-		/* still open: held, so that it may be handed off again */
-		if (!*tw)
-			bp_host_adopt(sk, bc->base_prot, bc->saved_ops);
 	}
 	kfree(st);
 	bp_bufs_free(bc);
@@ -549,7 +554,7 @@ void bp_release_ended(void)
 		if (bp_conn_of(sk) == bc) {
 			tp = tcp_sk(sk);
 			unread = bp_rx_avail(bc);
-			bp_unswitch(sk, bc);
+			bp_unswitch(sk, bc, NULL);
 			/* TCP queues received data only while it may send */
 			tp->rcv_nxt = tp->copied_seq;
 			sk->sk_state = TCP_ESTABLISHED;
