@@ -256,9 +256,15 @@ static int bp_requeue(struct sock *sk, struct bp_conn *bc,
 	int sndbuf = sk->sk_sndbuf, err;
 	u8 shutdown = sk->sk_shutdown;
 
-	/* room for what is queued now; the usual limits apply after */
+	/*
+	 * Room for the unread bytes (queued compactly) and for a full window
+	 * as the NIC advertised it (at TCP's 2:1 of buffer to window), and no
+	 * more: a larger buffer would open larger windows than TCP would
+	 * have, and a few dozen restored connections would then push TCP
+	 * into memory pressure, where it drops what it advertised room for.
+	 */
 	WRITE_ONCE(sk->sk_rcvbuf, max_t(int, sk->sk_rcvbuf,
-					2 * (unread + tp->rcv_wnd)));
+					unread + 2 * le32_to_cpu(st->rcv_wnd)));
 	WRITE_ONCE(sk->sk_sndbuf, max_t(int, sndbuf, 2 * queued + SOCK_MIN_SNDBUF));
 	/*
 	 * Never "no room": tcp_sendmsg_locked() would wait, and an orphan
@@ -293,9 +299,15 @@ static int bp_requeue(struct sock *sk, struct bp_conn *bc,
 		return -EPROTO;
 	if (st->opt & CHW_OPT_FIN_RCVD)
 		tp->rcv_nxt++;		/* the FIN: TCP_CLOSE_WAIT below */
-	/* never a smaller window than the NIC advertised */
+	/*
+	 * Never a smaller window than the NIC advertised, and TCP's grows
+	 * from there as it would have (rcv_ssthresh paces the growth).
+	 */
 	tp->rcv_wup = tp->rcv_nxt;
 	tp->rcv_wnd = le32_to_cpu(st->rcv_wnd);
+	tp->rcv_ssthresh = max_t(u32, tp->rcv_wnd, 4 * tp->advmss);
+	if (tp->window_clamp)
+		tp->rcv_ssthresh = min(tp->rcv_ssthresh, tp->window_clamp);
 	return 0;
 }
 
