@@ -4,7 +4,8 @@
  *
  *   nop_test   write N: N NOPs round-trip; read: the last report
  *   inject     write "tx", "rx" or "cmd": one malformed request the
- *              device must refuse, count and survive
+ *              device must refuse, count and survive; "hang": the
+ *              firmware stops (CHW_FAULT_HANG), for the watchdog to tell
  */
 #include <linux/debugfs.h>
 #include <linux/slab.h>
@@ -93,6 +94,9 @@ static ssize_t hnd_inject_write(struct file *f, const char __user *ubuf,
 		err = 0;
 	} else if (!strcmp(what, "cmd")) {
 		err = hnd_inject_cmds(hd);
+	} else if (!strcmp(what, "hang")) {
+		hnd_wr(hd, CHW_REG_FAULT, CHW_FAULT_HANG);
+		err = 0;
 	} else {
 		err = -EINVAL;
 	}
