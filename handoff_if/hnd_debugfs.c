@@ -4,8 +4,9 @@
  *
  *   nop_test   write N: N NOPs round-trip; read: the last report
  *   inject     write "tx", "rx" or "cmd": one malformed request the
- *              device must refuse, count and survive; "hang": the
- *              firmware stops (CHW_FAULT_HANG), for the watchdog to tell
+ *              device must refuse, count and survive; "hang" or
+ *              "stall": the firmware stops (CHW_FAULT_HANG says so in
+ *              its status, CHW_FAULT_STALL does not), for the watchdog
  */
 #include <linux/debugfs.h>
 #include <linux/slab.h>
@@ -96,6 +97,9 @@ static ssize_t hnd_inject_write(struct file *f, const char __user *ubuf,
 		err = hnd_inject_cmds(hd);
 	} else if (!strcmp(what, "hang")) {
 		hnd_wr(hd, CHW_REG_FAULT, CHW_FAULT_HANG);
+		err = 0;
+	} else if (!strcmp(what, "stall")) {
+		hnd_wr(hd, CHW_REG_FAULT, CHW_FAULT_STALL);
 		err = 0;
 	} else {
 		err = -EINVAL;

@@ -139,6 +139,10 @@ int hnd_dev_restart(struct hnd_dev *hd)
 	if (!err)
 		err = hnd_rx_fill(hd, GFP_KERNEL);
 	napi_enable(&hd->ev_napi);
+	/* an event vector that fired while NAPI was off stays disarmed */
+	local_bh_disable();
+	napi_schedule(&hd->ev_napi);
+	local_bh_enable();
 	return err;
 }
 

@@ -1,12 +1,14 @@
 #!/bin/sh
-# A handoff NIC fails (its firmware hangs: CHW_FAULT_HANG through debugfs
-# inject) under offloaded transfers.  The driver's watchdog tells it; the
-# connections offloaded to it end with ECONNRESET (their state died with
-# the firmware), and an administrator's restore of them, asked while it is
-# hung, returns rather than waiting forever.  Meanwhile the other NIC's
-# offloaded transfers and a host-stack transfer finish intact.  The failed
-# NIC is reset and serves again: the host stack through it, then new
-# handoffs.  No kernel complaint; both modules unload.
+# A handoff NIC fails under offloaded transfers: its firmware hangs
+# (CHW_FAULT_HANG through debugfs inject, told by the status register),
+# and later stalls silently (CHW_FAULT_STALL, told by the heartbeat).  The
+# driver's watchdog tells each; the connections offloaded to that NIC end
+# with ECONNRESET (their state died with the firmware), and an
+# administrator's restore of them, asked while it is hung, returns rather
+# than waiting forever (those that time out end with ECONNRESET too).
+# Meanwhile the other NIC's offloaded transfers and a host-stack transfer
+# finish intact.  The failed NIC is reset and serves again: the host stack
+# through it, then new handoffs.  No kernel complaint; both modules unload.
 . /selftests/lib.sh
 hnd_up
 hnd_up2
@@ -81,6 +83,37 @@ serve_xfer_at "$GUEST_ADDR2" duplex 5626 2000000 56 4 ||
 [ $(( $(hp_stat handoff_ok) - ok0 )) -ge 4 ] ||
 	fail "the restarted NIC took no new handoffs"
 echo "after its reset, $IF2 carried host-stack and offloaded transfers"
+
+# A silent stall (no status bit): only the heartbeat tells it.  The
+# restores asked meanwhile time out: each of those connections ends with
+# ECONNRESET too, its id never used again.
+rf0=$(hp_stat restore_failed)
+hnd_xfer duplex --listen 5626 --bytes 500000000 --seed 57 --flows 4 \
+	--timeout 300 >/tmp/fail_d.out 2>&1 &
+D=$!
+usleep 300000
+peer "hnd_xfer duplex --connect $GUEST_ADDR2:5626 --bytes 500000000 --seed $(( 57 ^ 0x5eed0000 )) --flows 4 --timeout 300 >cli.5626 2>&1 &" ||
+	fail "peer: could not start the client"
+wait_for "[ \$(hp_conns $IF2 | wc -l) -ge 4 ]" 60 ||
+	{ cat /proc/net/handoff; fail "the 4 connections were not offloaded to $IF2"; }
+sleep 1
+echo stall >"$(hnd_debugfs "$IF2")/inject" || fail "could not inject the stall"
+t0=$(date +%s)
+timeout 60 sh -c "echo restore dev $IF2 >/proc/net/handoff" ||
+	fail "the restore of the stalled NIC's connections did not return"
+echo "the restore asked of the stalled NIC returned after $(( $(date +%s) - t0 )) s; restore_failed +$(( $(hp_stat restore_failed) - rf0 ))"
+wait_for "[ \$(stat2 dev_restarts) -gt $(( restart0 + 1 )) ]" 30 ||
+	fail "the stall was not told, or the NIC not restarted"
+echo "stall told and the NIC restarted within $(( $(date +%s) - t0 )) s"
+dmesg | grep "$IF2: device failed" | tail -n 1 | grep -q heartbeat ||
+	fail "the stall was not told by the heartbeat"
+wait $D && fail "the transfers through the stalled NIC did not fail"
+n=$(grep -c 'flow [0-9]*: Connection reset by peer' /tmp/fail_d.out)
+[ "$n" -eq 4 ] || { cat /tmp/fail_d.out; fail "$n of the 4 flows on the stalled NIC ended with ECONNRESET"; }
+grep -q CORRUPT /tmp/fail_d.out && fail "a flow on the stalled NIC read wrong bytes"
+[ -z "$(hp_conns "$IF2")" ] || fail "connections still listed on $IF2"
+serve_xfer_at "$GUEST_ADDR2" duplex 5626 2000000 58 2 ||
+	fail "offloaded transfer through $IF2 after its second reset"
 
 bp_defaults
 dmesg_check
