@@ -310,3 +310,7 @@ serve_xfer_at() { # ADDR MODE PORT BYTES SEED [FLOWS]
 	shift
 	( GUEST_ADDR=$addr; serve_xfer "$@" )
 }
+
+# One command for QEMU's monitor (HMP), sent by the peer: the monitor's
+# socket is in the peer's directory (run_vm.sh).
+hmp() { peer "echo '$*' | socat -t 2 - UNIX-CONNECT:monitor.sock"; }

@@ -88,7 +88,7 @@ cmdline="console=ttyS0 quiet panic=-1 no_timer_check hnd_mode=$mode hnd_suites=$
 qemu_extra=()
 if [ "$nics" -eq 2 ]; then
 	qemu_extra+=(-netdev tap,id=n1,ifname=tap1,script=no,downscript=no
-		-device "handoff-nic,netdev=n1,mac=$MAC2,max-conns=4096")
+		-device "handoff-nic,netdev=n1,mac=$MAC2,max-conns=4096,id=hnd1")
 fi
 if [ "$mode" = bench ]; then
 	plugin=$BUILD/bench/libinsn_count.so
@@ -98,9 +98,12 @@ if [ "$mode" = bench ]; then
 	qemu_extra+=(-plugin "$plugin,out=$RESULTS/insn_marks.txt")
 	cmdline="$cmdline hnd_bench_mb=${HND_BENCH_MB:-64} hnd_bench_rounds=${HND_BENCH_ROUNDS:-3} hnd_bench_reqs=${HND_BENCH_REQS:-200}"
 fi
+# The monitor on a socket in the peer's directory: tests unplug and plug
+# devices with it (peer "hmp 'device_del hnd1'", selftests/lib.sh).
 qemu=(
 	"$BUILD/qemu-system-x86_64" -accel tcg -m 1024 -smp 1
-	-display none -monitor none -no-reboot
+	-display none -no-reboot
+	-monitor "unix:$work/monitor.sock,server=on,wait=off"
 	-L /usr/share/seabios -L /usr/share/qemu
 	-kernel "/boot/vmlinuz-$KVER" -initrd "$BUILD/initramfs.cpio.gz"
 	-append "$cmdline"
