@@ -312,5 +312,12 @@ serve_xfer_at() { # ADDR MODE PORT BYTES SEED [FLOWS]
 }
 
 # One command for QEMU's monitor (HMP), sent by the peer: the monitor's
-# socket is in the peer's directory (run_vm.sh).
-hmp() { peer "echo '$*' | socat -t 2 - UNIX-CONNECT:monitor.sock"; }
+# socket is in the peer's directory (run_vm.sh).  Fails, saying why, if
+# the monitor answered with an error.
+hmp() {
+	local out
+	out=$(peer "echo '$*' | socat -t 2 - UNIX-CONNECT:monitor.sock") ||
+		return 1
+	echo "$out" | grep -a 'Error' && return 1
+	return 0
+}
