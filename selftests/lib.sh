@@ -156,7 +156,7 @@ serve_xfer() { # MODE PORT BYTES SEED [FLOWS]
 	recv) pmode=send ;;
 	*) pmode=duplex; pseed=$(( $4 ^ 0x5eed0000 )) ;;	# STREAM_REPLY_SEED
 	esac
-	hnd_xfer "$mode" --listen "$port" --bytes "$bytes" --seed "$seed" \
+	hnd_xfer "$mode" ${GUEST_XFER_OPTS:-} --listen "$port" --bytes "$bytes" --seed "$seed" \
 		--flows "$flows" >/tmp/srv.$port 2>&1 &
 	local pid=$!
 	usleep 300000
