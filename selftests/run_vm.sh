@@ -99,7 +99,7 @@ if [ "$mode" = bench ]; then
 	cmdline="$cmdline hnd_bench_mb=${HND_BENCH_MB:-64} hnd_bench_rounds=${HND_BENCH_ROUNDS:-3} hnd_bench_reqs=${HND_BENCH_REQS:-200}"
 fi
 # The monitor on a socket in the peer's directory: tests unplug and plug
-# devices with it (peer "hmp 'device_del hnd1'", selftests/lib.sh).
+# devices with it (hmp in selftests/lib.sh: device_del hnd1, device_add).
 qemu=(
 	"$BUILD/qemu-system-x86_64" -accel tcg -m 1024 -smp 1
 	-display none -no-reboot
