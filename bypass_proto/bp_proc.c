@@ -7,6 +7,7 @@
  * Writing to it is the administrator's restore (ch_nic_restore):
  *   echo restore all >/proc/net/handoff        every connection
  *   echo restore 00100003 >/proc/net/handoff   the one with that id
+ *   echo restore dev eth1 >/proc/net/handoff   every one on that NIC
  * The connections go back to the host stack mid-stream, nothing lost,
  * and are "held" (bp_host.c): the OS may hand them off again,
  *   echo handoff all >/proc/net/handoff        every held connection
@@ -127,6 +128,23 @@ static int bp_proc_open(struct inode *inode, struct file *file)
 	return single_open(file, bp_proc_show, NULL);
 }
 
+/* Every connection on the NIC named name; the others stay where they are. */
+static int bp_proc_restore_dev(const char *name)
+{
+	struct bp_nic *bn;
+	int err = -ENODEV;
+
+	mutex_lock(&bp_nics_lock);
+	list_for_each_entry(bn, &bp_nics, list)
+		if (!strcmp(netdev_name(bn->netdev), name)) {
+			bp_restore_nic(bn, 0, true);
+			err = 0;
+			break;
+		}
+	mutex_unlock(&bp_nics_lock);
+	return err;
+}
+
 static ssize_t bp_proc_write(struct file *file, const char __user *ubuf,
 			     size_t len, loff_t *ppos)
 {
@@ -150,6 +168,8 @@ static ssize_t bp_proc_write(struct file *file, const char __user *ubuf,
 	if (strncmp(arg, "restore ", 8))
 		return -EINVAL;
 	arg = skip_spaces(arg + 8);
+	if (!strncmp(arg, "dev ", 4))
+		return bp_proc_restore_dev(skip_spaces(arg + 4)) ?: len;
 	all = !strcmp(arg, "all");
 	if (!all && kstrtou32(arg, 16, &cid))
 		return -EINVAL;

@@ -374,9 +374,15 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 	bc->flags |= BP_F_RESTORING;	/* no more commands for it */
 	err = bp_fetch_state(bc, st);
 	if (err == -ETIMEDOUT) {
-		/* st may still be written: it is the NIC's now */
-		bc->flags &= ~BP_F_RESTORING;
+		/*
+		 * The NIC may answer later (freeing the connection and
+		 * perhaps its id for another) or never (hung): the state is
+		 * lost to us either way.  End the connection and never name
+		 * that id again; st may still be written, it is the NIC's.
+		 */
 		bp_count(BP_C_RESTORE_FAILED);
+		bp_conn_error(sk, ECONNRESET);
+		bp_nic_freed(sk, bc);
 		return err;
 	}
 	/* what the NIC said before its answer, in order */

@@ -93,8 +93,13 @@
 #define CHW_IRQ_MISC		(1u << CHW_VEC_MISC)
 #define CHW_IRQ_ALL		((1u << CHW_NUM_VECTORS) - 1)
 
-/* Fault injection, for the failure tests: the firmware stops serving. */
+/*
+ * Fault injection, for the failure tests: the firmware stops serving.  A
+ * hang says so (CHW_STATUS_FAILED); a stall is silent, as a firmware
+ * stuck in a loop would be.  A reset revives either.
+ */
 #define CHW_FAULT_HANG		0x48414e47	/* "HANG" */
+#define CHW_FAULT_STALL		0x5354414c	/* "STAL" */
 
 /*
  * Rings.  Each ring is an array of 16-byte entries in host memory whose

@@ -12,6 +12,7 @@
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "chw_abi.h"
 
@@ -32,6 +33,8 @@ struct hnd_sw_stats {
 	u64 rx_desc_err;		/* buffers the device refused */
 	u64 cmds, cmd_ring_full, events, ev_unhandled, cmd_errors;
 	u64 cmd_timeouts;
+	u64 dev_failures;		/* hangs and faults the watchdog saw */
+	u64 dev_restarts;		/* ... after which the device served again */
 	struct u64_stats_sync syncp;
 };
 
@@ -117,6 +120,19 @@ struct hnd_dev {
 	struct napi_struct ev_napi;	/* events */
 	bool failed;			/* the device stopped answering */
 
+	/* hnd_health.c: the watchdog, and what a failure sets off */
+	struct delayed_work watchdog;
+	struct work_struct fail_work;
+	struct hnd_cmd_wait hb;		/* the heartbeat NOP */
+	bool hb_pending;		/* posted, not yet answered */
+	atomic_t hb_answers;
+	u32 hb_seen_answers, hb_seen_head, hb_missed;
+	const char *fail_why;
+	bool health_stop;		/* being removed: no more checks */
+	bool dead;			/* could not be reset: stays failed */
+	bool quiesced;			/* under rtnl: NAPI and TX held */
+	bool client_paused;		/* under hnd_client_lock: no add() */
+
 	struct hnd_sw_stats stats;
 	struct dentry *debugfs;
 	void *bp;			/* the bypass protocol's per-NIC state */
@@ -144,6 +160,16 @@ static inline void hnd_stat_inc(struct hnd_dev *hd, u64 *ctr)
 int hnd_pci_register(void);
 void hnd_pci_unregister(void);
 int hnd_dev_reset(struct hnd_dev *hd);
+int hnd_dev_restart(struct hnd_dev *hd);
+
+/*
+ * hnd_health.c: a heartbeat NOP each watchdog_ms and the status register
+ * tell a hung or reset device; its connections are lost, the device is
+ * reset and serves again as a plain NIC, then takes new handoffs.
+ */
+void hnd_health_start(struct hnd_dev *hd);
+void hnd_health_stop(struct hnd_dev *hd);
+void hnd_health_fail(struct hnd_dev *hd, const char *why);
 
 /* hnd_netdev.c */
 extern const struct net_device_ops hnd_netdev_ops;
@@ -155,6 +181,8 @@ int hnd_napi_poll(struct napi_struct *napi, int budget);
 int hnd_tx_inject_bad(struct hnd_dev *hd);
 void hnd_rx_inject_bad(struct hnd_dev *hd);
 void hnd_link_update(struct hnd_dev *hd);
+void hnd_netdev_quiesce(struct hnd_dev *hd);
+void hnd_netdev_resume(struct hnd_dev *hd);
 
 /* hnd_cmdq.c: the command and event rings */
 int hnd_cmd_post(struct hnd_dev *hd, const struct chw_msg *cmds,
@@ -187,6 +215,8 @@ int hnd_client_register(const struct hnd_client *c);
 void hnd_client_unregister(const struct hnd_client *c);
 void hnd_client_dev_add(struct hnd_dev *hd);
 void hnd_client_dev_remove(struct hnd_dev *hd);
+void hnd_client_dev_pause(struct hnd_dev *hd);
+void hnd_client_dev_resume(struct hnd_dev *hd);
 
 /* bypass_proto/bp_nic.c: the client */
 int bp_nic_add(struct hnd_dev *hd);

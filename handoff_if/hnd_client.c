@@ -20,7 +20,11 @@ static const struct hnd_client *hnd_the_client;
 
 static void hnd_client_add(const struct hnd_client *c, struct hnd_dev *hd)
 {
-	int err = c->add(hd);
+	int err;
+
+	if (hd->client_paused)
+		return;		/* a failed device: hnd_client_dev_resume() */
+	err = c->add(hd);
 
 	if (err)
 		netdev_warn(hd->netdev, "no connection handoff on this NIC: %d\n",
@@ -44,6 +48,29 @@ void hnd_client_dev_remove(struct hnd_dev *hd)
 	if (hnd_the_client && hd->bp)
 		hnd_the_client->remove(hd);
 	list_del(&hd->client_node);
+	mutex_unlock(&hnd_client_lock);
+}
+
+/*
+ * The device failed (hnd_health.c) and was reset: the client lets go of
+ * it (its connections are lost) and adds no more until it serves again.
+ */
+void hnd_client_dev_pause(struct hnd_dev *hd)
+{
+	mutex_lock(&hnd_client_lock);
+	hd->client_paused = true;
+	if (hnd_the_client && hd->bp)
+		hnd_the_client->remove(hd);
+	mutex_unlock(&hnd_client_lock);
+}
+
+/* The failed device serves again: the client may hand off to it. */
+void hnd_client_dev_resume(struct hnd_dev *hd)
+{
+	mutex_lock(&hnd_client_lock);
+	hd->client_paused = false;
+	if (hnd_the_client && !hd->bp)
+		hnd_client_add(hnd_the_client, hd);
 	mutex_unlock(&hnd_client_lock);
 }
 

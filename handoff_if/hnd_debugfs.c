@@ -4,7 +4,9 @@
  *
  *   nop_test   write N: N NOPs round-trip; read: the last report
  *   inject     write "tx", "rx" or "cmd": one malformed request the
- *              device must refuse, count and survive
+ *              device must refuse, count and survive; "hang" or
+ *              "stall": the firmware stops (CHW_FAULT_HANG says so in
+ *              its status, CHW_FAULT_STALL does not), for the watchdog
  */
 #include <linux/debugfs.h>
 #include <linux/slab.h>
@@ -93,6 +95,12 @@ static ssize_t hnd_inject_write(struct file *f, const char __user *ubuf,
 		err = 0;
 	} else if (!strcmp(what, "cmd")) {
 		err = hnd_inject_cmds(hd);
+	} else if (!strcmp(what, "hang")) {
+		hnd_wr(hd, CHW_REG_FAULT, CHW_FAULT_HANG);
+		err = 0;
+	} else if (!strcmp(what, "stall")) {
+		hnd_wr(hd, CHW_REG_FAULT, CHW_FAULT_STALL);
+		err = 0;
 	} else {
 		err = -EINVAL;
 	}

@@ -22,7 +22,8 @@ static const struct hnd_stat_desc hnd_sw_stats_desc[] = {
 	HND_SW_STAT(rx_alloc_fail), HND_SW_STAT(rx_desc_err),
 	HND_SW_STAT(cmds), HND_SW_STAT(cmd_ring_full), HND_SW_STAT(events),
 	HND_SW_STAT(ev_unhandled), HND_SW_STAT(cmd_errors),
-	HND_SW_STAT(cmd_timeouts),
+	HND_SW_STAT(cmd_timeouts), HND_SW_STAT(dev_failures),
+	HND_SW_STAT(dev_restarts),
 };
 
 /* Names of enum chw_stat, in order. */

@@ -19,7 +19,12 @@
 
 void hnd_link_update(struct hnd_dev *hd)
 {
-	bool up = hnd_rd(hd, CHW_REG_STATUS) & CHW_STATUS_LINK_UP;
+	bool up;
+
+	/* a failed device has no link until it serves again */
+	if (READ_ONCE(hd->quiesced))
+		return;
+	up = hnd_rd(hd, CHW_REG_STATUS) & CHW_STATUS_LINK_UP;
 
 	if (up && !netif_carrier_ok(hd->netdev))
 		netif_carrier_on(hd->netdev);
@@ -403,6 +408,7 @@ int hnd_tx_inject_bad(struct hnd_dev *hd)
 		hd->tx_buf[HND_TX_SLOT(hd->tx_head)].skb = NULL;
 		hd->tx_buf[HND_TX_SLOT(hd->tx_head)].len = 0;
 		hd->tx_head++;
+		/* the descriptor before the doorbell */
 		wmb();
 		hnd_wr(hd, CHW_REG_RING(CHW_RING_TX) + CHW_RING_TAIL,
 		       hd->tx_head);
@@ -425,10 +431,45 @@ int hnd_napi_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
+/*
+ * A failed device is about to be reset and given new rings: no NAPI poll
+ * and no transmit may touch the old ones.  Under rtnl, so that open and
+ * stop see the same state (they leave NAPI to hnd_netdev_resume()).
+ */
+void hnd_netdev_quiesce(struct hnd_dev *hd)
+{
+	ASSERT_RTNL();
+	WRITE_ONCE(hd->quiesced, true);
+	netif_carrier_off(hd->netdev);
+	if (netif_running(hd->netdev)) {
+		netif_tx_disable(hd->netdev);
+		napi_disable(&hd->napi);
+	}
+}
+
+/* The device serves again, as a plain NIC to start with. */
+void hnd_netdev_resume(struct hnd_dev *hd)
+{
+	ASSERT_RTNL();
+	/* the frames freed with the old ring were never completed */
+	netdev_tx_reset_queue(netdev_get_tx_queue(hd->netdev, 0));
+	WRITE_ONCE(hd->quiesced, false);
+	if (netif_running(hd->netdev)) {
+		napi_enable(&hd->napi);
+		netif_tx_wake_all_queues(hd->netdev);
+		local_bh_disable();
+		napi_schedule(&hd->napi);
+		local_bh_enable();
+	}
+	hnd_link_update(hd);
+}
+
 static int hnd_open(struct net_device *nd)
 {
 	struct hnd_dev *hd = netdev_priv(nd);
 
+	if (hd->quiesced)
+		return 0;	/* hnd_netdev_resume() starts it */
 	napi_enable(&hd->napi);
 	hnd_link_update(hd);
 	netif_start_queue(nd);
@@ -442,7 +483,8 @@ static int hnd_stop(struct net_device *nd)
 	struct hnd_dev *hd = netdev_priv(nd);
 
 	netif_stop_queue(nd);
-	napi_disable(&hd->napi);
+	if (!hd->quiesced)
+		napi_disable(&hd->napi);
 	netif_carrier_off(nd);
 	return 0;
 }

@@ -113,6 +113,39 @@ static int hnd_dev_enable(struct hnd_dev *hd)
 	return 0;
 }
 
+/*
+ * A failed device was reset, every command answered and every buffer of
+ * its client let go (hnd_health.c); NAPI and TX are quiesced, rtnl held.
+ * Give it fresh rings, as probe did.
+ */
+int hnd_dev_restart(struct hnd_dev *hd)
+{
+	int err;
+
+	napi_disable(&hd->ev_napi);
+	hnd_tx_free(hd);
+	hnd_rx_free(hd);
+	memset(hd->tx_ring, 0, HND_TX_RING_SIZE * sizeof(*hd->tx_ring));
+	memset(hd->rx_ring, 0, HND_RX_RING_SIZE * sizeof(*hd->rx_ring));
+	memset(hd->cmd_ring, 0, HND_CMD_RING_SIZE * sizeof(*hd->cmd_ring));
+	/* stale phase bits would read as new events */
+	memset(hd->ev_ring, 0, HND_EV_RING_SIZE * sizeof(*hd->ev_ring));
+	spin_lock_bh(&hd->cmd_lock);
+	hd->cmd_tail = 0;
+	hd->cmd_head = 0;
+	spin_unlock_bh(&hd->cmd_lock);
+	hd->ev_head = 0;
+	err = hnd_dev_enable(hd);
+	if (!err)
+		err = hnd_rx_fill(hd, GFP_KERNEL);
+	napi_enable(&hd->ev_napi);
+	/* an event vector that fired while NAPI was off stays disarmed */
+	local_bh_disable();
+	napi_schedule(&hd->ev_napi);
+	local_bh_enable();
+	return err;
+}
+
 static irqreturn_t hnd_irq_data(int irq, void *data)
 {
 	struct hnd_dev *hd = data;
@@ -261,6 +294,7 @@ static int hnd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	hnd_link_update(hd);
 	hnd_debugfs_add(hd);
 	hnd_client_dev_add(hd);
+	hnd_health_start(hd);
 	netdev_info(netdev, "handoff NIC %s, ABI %u.%u, MAC %pM, %u connection slots, %u KiB NIC memory\n",
 		    pci_name(pdev), ver >> 16, ver & 0xffff, mac,
 		    hnd_rd(hd, CHW_REG_MAX_CONNS),
@@ -294,6 +328,8 @@ static void hnd_remove(struct pci_dev *pdev)
 {
 	struct hnd_dev *hd = pci_get_drvdata(pdev);
 
+	/* a failure being handled finishes first */
+	hnd_health_stop(hd);
 	hnd_debugfs_remove(hd);
 	/* offloaded connections end (or go home) while the NIC still works */
 	hnd_client_dev_remove(hd);

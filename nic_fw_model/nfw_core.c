@@ -218,8 +218,11 @@ bool nfw_mmio_write(struct nfw *fw, uint64_t addr, uint64_t val,
 		nfw_or(&fw->pending, NFW_PEND_RESOURCE);
 		return true;
 	case CHW_REG_FAULT:
-		if (v == CHW_FAULT_HANG) {
-			nfw_or(&fw->status_reg, CHW_STATUS_FAILED);
+		if (v == CHW_FAULT_HANG || v == CHW_FAULT_STALL) {
+			/* only a hang says so: a stall leaves the OS to tell */
+			if (v == CHW_FAULT_HANG)
+				nfw_or(&fw->status_reg, CHW_STATUS_FAILED);
+			nfw_store(&fw->fault_reg, v);
 			return true;
 		}
 		break;
@@ -243,6 +246,7 @@ void nfw_reset(struct nfw *fw)
 
 	fw->enabled = false;
 	fw->failed = false;
+	nfw_store(&fw->fault_reg, 0);
 	nfw_store(&fw->conn_limit_reg, 0);
 	nfw_conn_reset_all(fw);
 	for (r = 0; r < CHW_NUM_RINGS; r++) {
@@ -319,7 +323,7 @@ unsigned int nfw_run(struct nfw *fw)
 		nfw_store(&fw->link_up, link);
 		return 0;
 	}
-	if (nfw_load(&fw->status_reg) & CHW_STATUS_FAILED) {
+	if (nfw_load(&fw->fault_reg)) {
 		fw->failed = true;
 		return 0;
 	}

@@ -69,6 +69,7 @@ struct nfw {
 	uint32_t irq_want;		/* vectors with news not yet signalled */
 	uint32_t irq_mask;		/* vectors the host disabled */
 	uint32_t link_up;
+	uint32_t fault_reg;		/* CHW_FAULT_* injected, 0 none */
 	uint64_t stats[CHW_STAT_COUNT];
 
 	/* firmware-thread state */

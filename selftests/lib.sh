@@ -20,13 +20,25 @@ skip() { echo "SKIP: $*"; exit $KSFT_SKIP; }
 # Run a shell command on the host peer; its status is ours.
 peer() { peerctl "$PEER_CTL" "$*"; }
 
-# The interface the handoff driver made, if any.
+# The second handoff NIC (run_vm.sh --nics 2, the default for the
+# suites): its own tap and subnet, the same peer.
+PEER_ADDR2=10.78.0.1
+GUEST_ADDR2=10.78.0.2
+MAC1=52:54:00:12:34:56
+MAC2=52:54:00:12:34:57
+
+# The interface the handoff driver made with MAC (default: the first
+# NIC's; any handoff NIC if none has that MAC), if any.
 hnd_ifname() {
-	local d drv
+	local d drv any=
 	for d in /sys/class/net/*; do
 		drv=$(readlink "$d/device/driver" 2>/dev/null)
-		[ "${drv##*/}" = handoff_nic ] && { echo "${d##*/}"; return 0; }
+		[ "${drv##*/}" = handoff_nic ] || continue
+		[ "$(cat "$d/address")" = "${1:-$MAC1}" ] &&
+			{ echo "${d##*/}"; return 0; }
+		[ -n "$any" ] || any=${d##*/}
 	done
+	[ -z "${1:-}" ] && [ -n "$any" ] && { echo "$any"; return 0; }
 	return 1
 }
 
@@ -58,10 +70,23 @@ hnd_up() {
 		fail "$IF did not come up"
 }
 
-# The driver's debugfs directory for $IF.
+# The second NIC, after hnd_up: address and raise it.  Sets IF2; skips
+# the test if the guest has one NIC only.
+hnd_up2() {
+	wait_for "hnd_ifname $MAC2 >/dev/null" 5 ||
+		skip "no second handoff NIC (run_vm.sh --nics 2)"
+	IF2=$(hnd_ifname $MAC2)
+	ip addr show dev "$IF2" | grep -q "$GUEST_ADDR2/" ||
+		ip addr add "$GUEST_ADDR2/24" dev "$IF2"
+	ip link set "$IF2" up
+	wait_for '[ "$(cat /sys/class/net/$IF2/operstate)" = up ]' 10 ||
+		fail "$IF2 did not come up"
+}
+
+# The driver's debugfs directory for $IF (or the interface given).
 hnd_debugfs() {
 	local pci
-	pci=$(readlink "/sys/class/net/$IF/device")
+	pci=$(readlink "/sys/class/net/${1:-$IF}/device")
 	echo "/sys/kernel/debug/handoff_nic/${pci##*/}"
 }
 
@@ -267,4 +292,32 @@ sc_peer_freed() {
 			{ peer "ss -tan state all '( dport = :$p )'"; fail "the peer still has a socket to port $p"; }
 	done
 	echo "the peer holds no socket to ports $*"
+}
+
+# ---- several NICs ----------------------------------------------------------
+
+# hp_conns NIC: the offloaded connections /proc/net/handoff lists on NIC,
+# one "cid local-address" line each.
+hp_conns() {
+	sed '1,/^connections:/d' /proc/net/handoff |
+		awk -v n="$1" '$2 == n { print $1, $4 }'
+}
+
+# The guest serves MODE as serve_xfer does, but at ADDR (the peer connects
+# there, so the connections take that address's NIC).
+serve_xfer_at() { # ADDR MODE PORT BYTES SEED [FLOWS]
+	local addr=$1
+	shift
+	( GUEST_ADDR=$addr; serve_xfer "$@" )
+}
+
+# One command for QEMU's monitor (HMP), sent by the peer: the monitor's
+# socket is in the peer's directory (run_vm.sh).  Fails, saying why, if
+# the monitor answered with an error.
+hmp() {
+	local out
+	out=$(peer "echo '$*' | socat -t 2 - UNIX-CONNECT:monitor.sock") ||
+		return 1
+	echo "$out" | grep -a 'Error' && return 1
+	return 0
 }

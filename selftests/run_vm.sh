@@ -9,6 +9,9 @@
 #                            instructions (bench/insn_count.c); raw
 #                            figures to build/results/bench.raw
 #   run_vm.sh --shell
+#   --nics N     handoff NICs in the guest (1 or 2; 2 by default for the
+#                suites and the shell, 1 for demo and bench): the second on
+#                tap1, the peer's 10.78.0.1, for the several-NIC tests
 #
 # Needs root (namespaces, tap).  Exits non-zero if any test failed.
 set -euo pipefail
@@ -19,6 +22,9 @@ RESULTS=$BUILD/results
 KVER=${KVER:-$(ls /usr/src | sed -n 's/^linux-headers-\(.*-amd64\)$/\1/p' | sort -V | tail -n 1)}
 PEER_ADDR=10.77.0.1
 MAC=52:54:00:12:34:56
+PEER_ADDR2=10.78.0.1
+MAC2=52:54:00:12:34:57
+nics=
 mode=check
 suites=()
 timeout=${HND_VM_TIMEOUT:-3000}
@@ -30,10 +36,15 @@ while [ $# -gt 0 ]; do
 	--bench) mode=bench ;;
 	--shell) mode=shell ;;
 	--timeout) timeout=$2; shift ;;
-	*) echo "usage: $0 --suite NAME... | --demo | --bench | --shell" >&2; exit 2 ;;
+	--nics) nics=$2; shift ;;
+	*) echo "usage: $0 [--nics N] --suite NAME... | --demo | --bench | --shell" >&2; exit 2 ;;
 	esac
 	shift
 done
+if [ -z "$nics" ]; then
+	case $mode in demo|bench) nics=1 ;; *) nics=2 ;; esac
+fi
+case $nics in 1|2) ;; *) echo "run_vm.sh: --nics is 1 or 2" >&2; exit 2 ;; esac
 if [ "$(id -u)" -ne 0 ]; then
 	echo "run_vm.sh: needs root for the network namespace and tap device" >&2
 	exit 4
@@ -58,6 +69,11 @@ ip -n "$ns" link set lo up
 ip -n "$ns" tuntap add dev tap0 mode tap
 ip -n "$ns" addr add "$PEER_ADDR/24" dev tap0
 ip -n "$ns" link set tap0 up
+if [ "$nics" -eq 2 ]; then
+	ip -n "$ns" tuntap add dev tap1 mode tap
+	ip -n "$ns" addr add "$PEER_ADDR2/24" dev tap1
+	ip -n "$ns" link set tap1 up
+fi
 
 ip netns exec "$ns" python3 "$REPO/selftests/peer_agent.py" \
 	--listen "$PEER_ADDR:7000" --workdir "$work" \
@@ -70,17 +86,24 @@ rm -f "$raw"
 suite_list=$(IFS=,; echo "${suites[*]:-}")
 cmdline="console=ttyS0 quiet panic=-1 no_timer_check hnd_mode=$mode hnd_suites=$suite_list"
 qemu_extra=()
+if [ "$nics" -eq 2 ]; then
+	qemu_extra+=(-netdev tap,id=n1,ifname=tap1,script=no,downscript=no
+		-device "handoff-nic,netdev=n1,mac=$MAC2,max-conns=4096,id=hnd1")
+fi
 if [ "$mode" = bench ]; then
 	plugin=$BUILD/bench/libinsn_count.so
 	[ -e "$plugin" ] || { echo "run_vm.sh: missing $plugin (make bench-plugin)" >&2; exit 1; }
 	rm -f "$RESULTS/insn_marks.txt"
 	# -smp 1 (below) keeps the plugin's inline counters exact
-	qemu_extra=(-plugin "$plugin,out=$RESULTS/insn_marks.txt")
+	qemu_extra+=(-plugin "$plugin,out=$RESULTS/insn_marks.txt")
 	cmdline="$cmdline hnd_bench_mb=${HND_BENCH_MB:-64} hnd_bench_rounds=${HND_BENCH_ROUNDS:-3} hnd_bench_reqs=${HND_BENCH_REQS:-200}"
 fi
+# The monitor on a socket in the peer's directory: tests unplug and plug
+# devices with it (hmp in selftests/lib.sh: device_del hnd1, device_add).
 qemu=(
 	"$BUILD/qemu-system-x86_64" -accel tcg -m 1024 -smp 1
-	-display none -monitor none -no-reboot
+	-display none -no-reboot
+	-monitor "unix:$work/monitor.sock,server=on,wait=off"
 	-L /usr/share/seabios -L /usr/share/qemu
 	-kernel "/boot/vmlinuz-$KVER" -initrd "$BUILD/initramfs.cpio.gz"
 	-append "$cmdline"

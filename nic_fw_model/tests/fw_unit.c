@@ -245,6 +245,45 @@ static void test_ev_ring_full_waits(void)
 	host_fini(&h);
 }
 
+/*
+ * A hang stops the firmware and says so in STATUS; a stall stops it
+ * silently (the driver's heartbeat must tell).  Neither answers a NOP;
+ * a reset revives both.
+ */
+static void check_fault(uint32_t fault, bool says_so)
+{
+	struct chw_cmd_nop nop = { .op = CHW_OP_NOP };
+	struct fw_host h;
+	struct chw_msg ev;
+
+	host_init(&h, 16, 16, 16, 16);
+	CHECK(host_enable(&h));
+	host_wr(&h, CHW_REG_FAULT, fault);
+	host_run(&h);
+	CHECK(!!(host_rd(&h, CHW_REG_STATUS) & CHW_STATUS_FAILED) == says_so);
+	CHECK(host_rd(&h, CHW_REG_STATUS) & CHW_STATUS_ENABLED);
+	host_post_cmd(&h, &nop);
+	host_run(&h);
+	CHECK(!host_next_event(&h, &ev));
+	CHECK(host_rd(&h, CHW_REG_RING(CHW_RING_CMD) + CHW_RING_HEAD) == 0);
+
+	host_wr(&h, CHW_REG_CTRL, CHW_CTRL_RESET);
+	host_run(&h);
+	CHECK(!(host_rd(&h, CHW_REG_STATUS) & CHW_STATUS_FAILED));
+	/* new rings, as the driver gives it: it serves again */
+	memset(h.tail, 0, sizeof(h.tail));
+	memset(host_ptr(&h, h.ring_addr[CHW_RING_CMD]), 0, 16 * 16);
+	CHECK(host_enable(&h));
+	host_post_cmd(&h, &nop);
+	host_run(&h);
+	CHECK(host_next_event(&h, &ev));
+	CHECK(((struct chw_ev_done *)&ev)->status == CHW_ST_OK);
+	host_fini(&h);
+}
+
+static void test_fault_hang(void) { check_fault(CHW_FAULT_HANG, true); }
+static void test_fault_stall(void) { check_fault(CHW_FAULT_STALL, false); }
+
 /* Each malformed command gets its own error event; the ring goes on. */
 static void test_bad_commands(void)
 {
@@ -508,6 +547,8 @@ static const struct {
 	{ "fw_tx_bad_address", test_tx_bad_address },
 	{ "fw_rx", test_rx },
 	{ "fw_rx_malformed", test_rx_malformed },
+	{ "fw_fault_hang", test_fault_hang },
+	{ "fw_fault_stall", test_fault_stall },
 };
 
 int main(void)

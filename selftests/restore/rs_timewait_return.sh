@@ -8,7 +8,8 @@
 hnd_up
 bp_defaults
 dmesg_mark
-nic_free() { sed -n 's/^nic .* free_conns \([0-9]*\) .*/\1/p' /proc/net/handoff | head -n 1; }
+# $IF's advertised free slots (the guest may have a second NIC)
+nic_free() { sed -n "s/^nic $IF free_conns \([0-9]*\) .*/\1/p" /proc/net/handoff; }
 # host TIME_WAIT sockets on local port 8080 (0x1F90), state 06; httpd
 # listens dual-stack, so its connections are in tcp6 (v4-mapped)
 host_tw() { cat /proc/net/tcp /proc/net/tcp6 | grep -c ':1F90 [0-9A-F:]* 06 '; }
