@@ -68,11 +68,41 @@ static inline void nfw_put_be32(uint8_t *p, uint32_t v)
 	p[3] = v & 0xff;
 }
 
-/* nfw_csum.c: the Internet checksum (RFC 1071) */
+/*
+ * nfw_csum.c: the Internet checksum (RFC 1071).
+ *
+ * Two forms.  nfw_csum_add() keeps a 32-bit sum of big-endian words, for
+ * code that mixes in numbers.  The hot paths keep a running sum in the
+ * CPU's byte order instead (nfw_csum_acc(), one fold at the end), adding
+ * header fields to it with nfw_csum_word(); every chunk but the last must
+ * have an even length.
+ */
+uint64_t nfw_csum_acc(uint64_t acc, const void *data, size_t len);
+uint16_t nfw_csum_acc_fold(uint64_t acc);
+
+/* Add v to a running sum, the carry going around. */
+static inline uint64_t nfw_csum_plus(uint64_t acc, uint64_t v)
+{
+	acc += v;
+	return acc + (acc < v);
+}
+
+/* A 16-bit number as the running sum sees it (it lies big-endian in
+ * the packet, so on a little-endian CPU the sum sees it swapped). */
+static inline uint64_t nfw_csum_word(uint16_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (uint16_t)(v << 8 | v >> 8);
+#else
+	return v;
+#endif
+}
+
 uint32_t nfw_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t nfw_csum_fold(uint32_t sum);
 uint32_t nfw_csum_pseudo(const struct nfw_pkt *pkt, uint32_t l4_len);
 bool nfw_csum_verify_l4(const uint8_t *frame, size_t len);
+bool nfw_csum_l4_ok(const struct nfw_pkt *pkt);
 int nfw_csum_insert(uint8_t *frame, size_t len, unsigned int start,
 		    unsigned int off);
 

@@ -231,8 +231,8 @@ void nfw_conn_close(struct nfw *fw, struct nfw_conn *c, uint32_t why);
 
 /* nfw_tcp_input.c */
 bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len);
-void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c, const uint8_t *frame,
-		   size_t len);
+void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c,
+		   const struct nfw_pkt *pkt);
 
 /* nfw_tcp_output.c */
 void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c);

@@ -492,14 +492,13 @@ static void nfw_tcp_time_wait(struct nfw *fw, struct nfw_conn *c,
 	nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
 }
 
-void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c, const uint8_t *frame,
-		   size_t flen)
+void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c,
+		   const struct nfw_pkt *pkt)
 {
-	struct nfw_pkt pkt;
 	struct nfw_seg s;
 	uint32_t seglen;
 
-	if (nfw_pkt_parse(&pkt, frame, flen) < 0 || nfw_seg_parse(&s, &pkt)) {
+	if (nfw_seg_parse(&s, pkt)) {
 		nfw_stat_add(fw, CHW_STAT_RX_DROPS, 1);
 		return;
 	}
@@ -594,7 +593,7 @@ bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len)
 			    nfw_get_be16(th));
 	if (!c)
 		return false;
-	if (!nfw_csum_verify_l4(frame, len)) {
+	if (!nfw_csum_l4_ok(&pkt)) {
 		nfw_stat_add(fw, CHW_STAT_RX_DROPS, 1);
 		return true;		/* ours, but damaged */
 	}
@@ -602,6 +601,6 @@ bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len)
 	nfw_stat_add(fw, CHW_STAT_RX_BYTES, len);
 	/* the clock only for our segments: the host's frames pass by */
 	fw->now_ms = nfw_now_ms(fw);
-	nfw_tcp_input(fw, c, frame, len);
+	nfw_tcp_input(fw, c, &pkt);
 	return true;
 }

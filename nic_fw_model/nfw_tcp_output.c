@@ -191,7 +191,8 @@ static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 {
 	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th, *opt_end;
 	unsigned int ip_hl = c->v6 ? 40 : 20, thl;
-	uint32_t sum, l4_len;
+	uint32_t l4_len;
+	uint64_t sum;
 
 	memcpy(f, c->pmac, 6);
 	memcpy(f + 6, c->lmac, 6);
@@ -222,7 +223,7 @@ static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		ip[7] = c->ttl;
 		memcpy(ip + 8, c->laddr, 16);
 		memcpy(ip + 24, c->paddr, 16);
-		sum = nfw_csum_add(0, ip + 8, 32);
+		sum = nfw_csum_acc(0, ip + 8, 32);
 	} else {
 		ip[0] = 0x45;
 		ip[1] = c->tos;
@@ -234,12 +235,15 @@ static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		nfw_put_be16(ip + 10, 0);
 		memcpy(ip + 12, c->laddr, 4);
 		memcpy(ip + 16, c->paddr, 4);
-		nfw_put_be16(ip + 10, ~nfw_csum_fold(nfw_csum_add(0, ip, 20)));
-		sum = nfw_csum_add(0, ip + 12, 8);
+		/* the addresses count in both checksums: sum them once */
+		sum = nfw_csum_acc(0, ip + 12, 8);
+		nfw_put_be16(ip + 10,
+			     ~nfw_csum_acc_fold(nfw_csum_acc(sum, ip, 12)));
 	}
-	sum += NFW_IPPROTO_TCP + l4_len;
-	sum = nfw_csum_add(sum, th, l4_len);
-	nfw_put_be16(th + 16, ~nfw_csum_fold(sum));
+	sum = nfw_csum_plus(sum, nfw_csum_word(NFW_IPPROTO_TCP) +
+				 nfw_csum_word(l4_len));
+	sum = nfw_csum_acc(sum, th, l4_len);
+	nfw_put_be16(th + 16, ~nfw_csum_acc_fold(sum));
 
 	fw->ops.tx_frame(fw->opaque, f, NFW_ETH_HLEN + ip_hl + l4_len);
 	nfw_stat_add(fw, CHW_STAT_TX_FRAMES, 1);

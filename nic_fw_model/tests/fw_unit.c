@@ -491,6 +491,33 @@ static void test_rx_malformed(void)
 	CHECK(!nfw_csum_verify_l4(f, len));
 }
 
+/*
+ * The fast checksum against ref_sum(): every length to past a few blocks,
+ * every alignment, and chains split at every even point, on data whose
+ * words make the carries ripple (all-ones and random bytes).
+ */
+static void test_csum_fast(void)
+{
+	static uint8_t buf[512 + 16];
+	size_t len, off, cut;
+	unsigned int i, round;
+
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < sizeof(buf); i++)
+			buf[i] = round ? (uint8_t)(rand() >> 7) : 0xff;
+		for (off = 0; off < 16; off++)
+			for (len = 0; len + off <= sizeof(buf); len++)
+				CHECK(nfw_csum_fold(nfw_csum_add(0, buf + off,
+								 len)) ==
+				      ref_sum(buf + off, len, 0));
+		for (cut = 0; cut <= 300; cut += 2)
+			CHECK(nfw_csum_fold(nfw_csum_add(
+				      nfw_csum_add(0x1fffe, buf + 3, cut),
+				      buf + 3 + cut, 301 - cut)) ==
+			      ref_sum(buf + 3, 301, 0x1fffe));
+	}
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -508,6 +535,7 @@ static const struct {
 	{ "fw_tx_bad_address", test_tx_bad_address },
 	{ "fw_rx", test_rx },
 	{ "fw_rx_malformed", test_rx_malformed },
+	{ "fw_csum_fast", test_csum_fast },
 };
 
 int main(void)
