@@ -185,6 +185,7 @@ struct nfw_conn {
 	struct nfw_rbuf rbuf[NFW_RBUFS];
 	uint32_t rbuf_head;		/* the buffer being filled */
 	uint32_t rbuf_count;
+	uint32_t rbuf_room;		/* bytes posted, not yet written */
 	struct nfw_ooo *ooo;
 	uint32_t ooo_segs;
 	uint32_t ooo_bytes;

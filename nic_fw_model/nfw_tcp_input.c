@@ -42,9 +42,16 @@ static int nfw_seg_parse(struct nfw_seg *s, const struct nfw_pkt *pkt)
 	s->wnd = nfw_get_be16(th + 14);
 	s->data = th + thl;
 	s->len = pkt->l3_end - pkt->l4_off - thl;
+	s->nsack = 0;
+	/* what every segment of a Linux peer carries: NOP NOP TS */
+	if (thl == 32 && nfw_get_be32(th + 20) == 0x0101080a) {
+		s->has_ts = true;
+		s->tsval = nfw_get_be32(th + 24);
+		s->tsecr = nfw_get_be32(th + 28);
+		return 0;
+	}
 	s->has_ts = false;
 	s->tsval = s->tsecr = 0;
-	s->nsack = 0;
 	for (o = th + 20, end = th + thl; o < end;) {
 		if (*o == NFW_TCPOPT_EOL)
 			break;
@@ -111,6 +118,7 @@ static uint32_t nfw_tcp_place(struct nfw *fw, struct nfw_conn *c,
 			len -= n;
 		}
 		b->used += n;
+		c->rbuf_room -= n;
 		nfw_conn_news(fw, c, NFW_EV_RECV);
 		if (b->used == b->len) {
 			c->recv_flags |= CHW_RECV_BUF_DONE;
@@ -313,6 +321,55 @@ static void nfw_tcp_dupack(struct nfw *fw, struct nfw_conn *c)
 	/* below the threshold, limited transmit sends in output */
 }
 
+/* The ACK moved snd_una: RTT, the send queue, congestion control. */
+static void nfw_tcp_new_ack(struct nfw *fw, struct nfw_conn *c,
+			    const struct nfw_seg *s)
+{
+	uint32_t end = SEQ_MIN(s->ack, c->write_seq);
+	uint32_t data = SEQ_GT(end, c->snd_una) ? end - c->snd_una : 0;
+	uint32_t acked = s->ack - c->snd_una;
+
+	nfw_tcp_rtt_sample(fw, c, s);
+	nfw_tcp_drop_acked(fw, c, data);
+	c->snd_una = s->ack;
+	nfw_sack_advance(c);
+	if (SEQ_LT(c->snd_nxt, c->snd_una))
+		c->snd_nxt = c->snd_una;
+	if (data) {
+		c->acked_unreported += data;
+		nfw_conn_news(fw, c, NFW_EV_ACK);
+	}
+	nfw_tcp_cc_ack(fw, c, acked);
+	if (!(c->flags & NFW_CF_RECOVERY))
+		c->dupacks = 0;
+	if (c->snd_una == c->snd_max)
+		c->t_rexmt = 0;
+	else if (!(c->flags & NFW_CF_RECOVERY))
+		nfw_tcp_arm_rexmt(fw, c);
+	/* SACK may show a loss on an ACK that still moved snd_una */
+	if (nfw_sack_on(c) && !(c->flags & NFW_CF_RECOVERY) &&
+	    nfw_sack_loss_detected(c))
+		nfw_tcp_enter_recovery(fw, c);
+}
+
+/* Send window update (RFC 9293 3.10.7.4, fifth check). */
+static void nfw_tcp_snd_wnd_update(struct nfw_conn *c,
+				   const struct nfw_seg *s, uint32_t wnd)
+{
+	if (SEQ_LT(c->snd_wl1, s->seq) ||
+	    (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack))) {
+		c->snd_wnd = wnd;
+		c->snd_wl1 = s->seq;
+		c->snd_wl2 = s->ack;
+		if (wnd > c->max_window)
+			c->max_window = wnd;
+		if (wnd) {
+			c->t_persist = 0;
+			c->persist_ms = 0;
+		}
+	}
+}
+
 /* Returns false if the connection is gone. */
 static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
 			const struct nfw_seg *s)
@@ -342,46 +399,9 @@ static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
 		else if (s->ack != c->snd_una || s->len)
 			c->dupacks = 0;
 	} else {
-		uint32_t end = SEQ_MIN(s->ack, c->write_seq);
-		uint32_t data = SEQ_GT(end, c->snd_una) ? end - c->snd_una : 0;
-		uint32_t acked = s->ack - c->snd_una;
-
-		nfw_tcp_rtt_sample(fw, c, s);
-		nfw_tcp_drop_acked(fw, c, data);
-		c->snd_una = s->ack;
-		nfw_sack_advance(c);
-		if (SEQ_LT(c->snd_nxt, c->snd_una))
-			c->snd_nxt = c->snd_una;
-		if (data) {
-			c->acked_unreported += data;
-			nfw_conn_news(fw, c, NFW_EV_ACK);
-		}
-		nfw_tcp_cc_ack(fw, c, acked);
-		if (!(c->flags & NFW_CF_RECOVERY))
-			c->dupacks = 0;
-		if (c->snd_una == c->snd_max)
-			c->t_rexmt = 0;
-		else if (!(c->flags & NFW_CF_RECOVERY))
-			nfw_tcp_arm_rexmt(fw, c);
-		/* SACK may show a loss on an ACK that still moved snd_una */
-		if (nfw_sack_on(c) && !(c->flags & NFW_CF_RECOVERY) &&
-		    nfw_sack_loss_detected(c))
-			nfw_tcp_enter_recovery(fw, c);
+		nfw_tcp_new_ack(fw, c, s);
 	}
-
-	/* send window update (RFC 9293 3.10.7.4, fifth check) */
-	if (SEQ_LT(c->snd_wl1, s->seq) ||
-	    (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack))) {
-		c->snd_wnd = wnd;
-		c->snd_wl1 = s->seq;
-		c->snd_wl2 = s->ack;
-		if (wnd > c->max_window)
-			c->max_window = wnd;
-		if (wnd) {
-			c->t_persist = 0;
-			c->persist_ms = 0;
-		}
-	}
+	nfw_tcp_snd_wnd_update(c, s, wnd);
 
 	/* our FIN acknowledged */
 	if ((c->flags & NFW_CF_FIN_SENT) &&
@@ -492,6 +512,48 @@ static void nfw_tcp_time_wait(struct nfw *fw, struct nfw_conn *c,
 	nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
 }
 
+/*
+ * Header prediction (Van Jacobson's, as in FreeBSD's tcp_input()): in a
+ * bulk transfer nearly every segment is either the next in-order data,
+ * acknowledging nothing new, or a pure ACK of new data.  For these the
+ * checks below cannot fail (PAWS passes, the segment is acceptable, no
+ * RST, SYN or FIN, no SACK news, no state change), so they are skipped
+ * and the segment goes straight to the work the full path would do.
+ * Anything else returns false and takes the full path.
+ */
+static bool nfw_tcp_predicted(struct nfw *fw, struct nfw_conn *c,
+			      const struct nfw_seg *s)
+{
+	if (c->state != NFW_TCPS_ESTABLISHED ||
+	    (s->flags & ~NFW_TCP_PSH) != NFW_TCP_ACK ||
+	    s->seq != c->rcv_nxt || s->nsack ||
+	    (c->flags & (NFW_CF_RECOVERY | NFW_CF_OS_CLOSED |
+			 NFW_CF_FIN_SENT)))
+		return false;
+	if ((c->flags & NFW_CF_TS) &&
+	    (!s->has_ts || SEQ_LT(s->tsval, c->ts_recent)))
+		return false;
+	if (s->len ? s->ack != c->snd_una || !SEQ_GT(c->rcv_adv, c->rcv_nxt) :
+		     !SEQ_GT(s->ack, c->snd_una) ||
+		     SEQ_GT(s->ack, c->snd_max) || c->nsack)
+		return false;
+
+	if (c->flags & NFW_CF_TS) {
+		c->ts_recent = s->tsval;
+		c->ts_recent_ms = fw->now_ms ? fw->now_ms : 1;
+	}
+	if (s->len) {
+		c->dupacks = 0;
+		nfw_tcp_snd_wnd_update(c, s, s->wnd << c->snd_wscale);
+		nfw_tcp_data(fw, c, s);
+	} else {
+		nfw_tcp_new_ack(fw, c, s);
+		nfw_tcp_snd_wnd_update(c, s, s->wnd << c->snd_wscale);
+	}
+	nfw_tcp_output(fw, c);
+	return true;
+}
+
 void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c,
 		   const struct nfw_pkt *pkt)
 {
@@ -506,6 +568,8 @@ void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c,
 	c->keep_probes = 0;
 	if (c->keepidle_ms)
 		c->t_keep = fw->now_ms + c->keepidle_ms;
+	if (nfw_tcp_predicted(fw, c, &s))
+		return;
 	if (c->state == NFW_TCPS_TIME_WAIT) {
 		nfw_tcp_time_wait(fw, c, &s);
 		return;

@@ -21,15 +21,8 @@ uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c)
 	uint32_t unread = c->rcv_nxt - c->copied_seq -
 			  ((c->flags & NFW_CF_FIN_RCVD) ? 1 : 0);
 	uint32_t space = c->rcvbuf > unread ? c->rcvbuf - unread : 0;
-	uint32_t posted = 0, i;
 
-	for (i = 0; i < c->rbuf_count; i++) {
-		const struct nfw_rbuf *b = &c->rbuf[(c->rbuf_head + i) %
-						    NFW_RBUFS];
-
-		posted += b->len - b->used;
-	}
-	return space < posted ? space : posted;
+	return space < c->rbuf_room ? space : c->rbuf_room;
 }
 
 /*
@@ -273,8 +266,24 @@ static void nfw_tcp_send_broken(struct nfw *fw, struct nfw_conn *c)
 	nfw_conn_close(fw, c, NFW_EV_RESET);
 }
 
+/*
+ * Nothing to send: no ACK owed, the send queue all sent (and the FIN, if
+ * one is queued), and an open window (else a probe may be due).  Most
+ * segments of a bulk receive end here.
+ */
+static bool nfw_tcp_idle(const struct nfw_conn *c)
+{
+	if (c->flags & NFW_CF_ACK_NOW || !c->snd_wnd)
+		return false;
+	if (c->snd_nxt == c->write_seq)
+		return !(c->flags & NFW_CF_FIN_QUEUED);
+	return SEQ_GT(c->snd_nxt, c->write_seq);	/* our FIN is out */
+}
+
 void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 {
+	if (nfw_tcp_idle(c))
+		return;
 	for (;;) {
 		uint32_t off = c->snd_nxt - c->snd_una;
 		uint32_t avail = SEQ_GT(c->write_seq, c->snd_nxt) ?

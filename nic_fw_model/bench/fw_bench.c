@@ -4,7 +4,8 @@
  * MSS-sized segments, with nothing else around it, so that callgrind can
  * count the firmware's instructions per packet (scripts/bench-fw.sh).
  *
- *   fw_bench rx N     N data segments in, the firmware ACKs and delivers
+ *   fw_bench rx N [B] N data segments in, B at a time (default 1), the
+ *                     firmware ACKs and delivers
  *   fw_bench tx N     the firmware sends N data segments; ACKs come back
  *                     for every second one, as from Linux
  *
@@ -36,31 +37,42 @@ static void post_buf(struct fw_host *h, uint32_t cid, uint64_t addr)
 	host_post_cmd(h, &p);
 }
 
-/* The OS's side of each event: the reader consumes, buffers return. */
+/*
+ * The OS's side of the events of one run, as the bypass layer does it
+ * (bp_rx_return()): the reader takes what arrived, one RECVD says so for
+ * all of it, and each buffer filled to its end is posted again.
+ */
 static uint64_t handle_events(struct fw_host *h, uint32_t cid,
 			      const uint64_t *rbuf)
 {
 	struct chw_msg ev;
-	uint64_t acked = 0;
+	uint64_t acked = 0, read = 0;
+	uint64_t done[RBUFS];
+	unsigned int ndone = 0, i;
 
 	while (host_next_event(h, &ev)) {
 		if (ev.op == CHW_EV_RECV) {
 			const struct chw_ev_recv *r = (const void *)&ev;
-			struct chw_cmd_recvd m = {
-				.op = CHW_OP_RECVD, .cid = htole32(cid),
-				.len = htole64(le16toh(r->len)),
-			};
-			unsigned int i;
 
-			host_post_cmd(h, &m);
+			read += le16toh(r->len);
 			for (i = 0; i < RBUFS && (r->flags & CHW_RECV_BUF_DONE); i++)
 				if (le64toh(r->addr) >= rbuf[i] &&
 				    le64toh(r->addr) < rbuf[i] + RBUF_LEN)
-					post_buf(h, cid, rbuf[i]);
+					done[ndone++] = rbuf[i];
 		} else if (ev.op == CHW_EV_ACK) {
 			acked += le64toh(((struct chw_ev_ack *)&ev)->len);
 		}
 	}
+	if (read) {
+		struct chw_cmd_recvd m = {
+			.op = CHW_OP_RECVD, .cid = htole32(cid),
+			.len = htole64(read),
+		};
+
+		host_post_cmd(h, &m);
+	}
+	for (i = 0; i < ndone; i++)
+		post_buf(h, cid, done[i]);
 	return acked;
 }
 
@@ -83,29 +95,45 @@ static size_t peer_segment(uint8_t *f, uint32_t seq, uint32_t ack,
 	return fw_conn_frame(f, tcp, 32 + len);
 }
 
-static void bench_rx(struct fw_host *h, uint32_t cid, unsigned int n)
+/*
+ * Bulk receive: the peer's segments come in bursts of `burst` frames (a
+ * NIC's receive queue fills while its processor is busy, and the QEMU
+ * device feeds every queued frame before it runs the firmware), then the
+ * firmware runs, the OS answers its events, and the firmware runs again
+ * for the OS's commands.  burst 1 is the worst case: every segment alone.
+ */
+static void bench_rx(struct fw_host *h, uint32_t cid, unsigned int n,
+		     unsigned int burst)
 {
 	static uint8_t frame[2048];
 	uint64_t rbuf[RBUFS];
 	uint32_t seq = CONN_RCV_NXT;
-	unsigned int i;
+	unsigned int i, j, acks;
 
 	for (i = 0; i < RBUFS; i++) {
 		rbuf[i] = host_alloc(h, RBUF_LEN);
 		post_buf(h, cid, rbuf[i]);
 	}
 	nfw_run(h->fw);
-	for (i = 0; i < n; i++) {
-		size_t len = peer_segment(frame, seq, CONN_SND_UNA + 8192, MSS,
-					  100 + i, h->tsval);
+	handle_events(h, cid, rbuf);
+	acks = h->tx_frames;
+	for (i = 0; i < n; i += burst) {
+		for (j = i; j < n && j < i + burst; j++) {
+			/* acknowledging what was sent, no more: a segment
+			 * acknowledging more would be answered at once */
+			size_t len = peer_segment(frame, seq, h->seq_end, MSS,
+						  100 + j, h->tsval);
 
-		nfw_rx_frame(h->fw, frame, len);
-		seq += MSS;
+			nfw_rx_frame(h->fw, frame, len);
+			seq += MSS;
+		}
 		nfw_run(h->fw);
 		handle_events(h, cid, rbuf);
 		nfw_run(h->fw);
 	}
-	printf("rx: %u segments in, %u bytes delivered\n", n, seq - CONN_RCV_NXT);
+	acks = h->tx_frames - acks;
+	printf("rx: %u segments in, %u bytes delivered, %u ACKs out, "
+	       "bursts of %u\n", n, seq - CONN_RCV_NXT, acks, burst);
 }
 
 static void bench_tx(struct fw_host *h, uint32_t cid, unsigned int n)
@@ -153,6 +181,7 @@ int main(int argc, char **argv)
 {
 	struct fw_host h;
 	unsigned int n = argc > 2 ? atoi(argv[2]) : 10000;
+	unsigned int burst = argc > 3 ? atoi(argv[3]) : 1;
 	uint32_t cid;
 
 	if (argc < 2 || (strcmp(argv[1], "rx") && strcmp(argv[1], "tx"))) {
@@ -162,7 +191,7 @@ int main(int argc, char **argv)
 	cid = fw_conn_setup(&h);
 	h.seq_only = true;
 	if (!strcmp(argv[1], "rx"))
-		bench_rx(&h, cid, n);
+		bench_rx(&h, cid, n, burst ? burst : 1);
 	else
 		bench_tx(&h, cid, n);
 	host_fini(&h);
