@@ -184,23 +184,6 @@ static void nfw_conn_unhash(struct nfw *fw, struct nfw_conn *c)
 	}
 }
 
-/* Equal addresses, compared a word at a time. */
-static bool nfw_addr_eq(const uint8_t *a, const uint8_t *b, bool v6)
-{
-	uint64_t x[2], y[2];
-
-	if (!v6) {
-		uint32_t u, v;
-
-		memcpy(&u, a, 4);
-		memcpy(&v, b, 4);
-		return u == v;
-	}
-	memcpy(x, a, 16);
-	memcpy(y, b, 16);
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]));
-}
-
 struct nfw_conn *nfw_conn_lookup(struct nfw *fw, bool v6,
 				 const uint8_t *laddr, const uint8_t *paddr,
 				 uint16_t lport, uint16_t pport)

@@ -12,96 +12,112 @@ static inline uint64_t nfw_add_carry(uint64_t a, uint64_t b)
 	return a + (a < b);
 }
 
+#if defined(__x86_64__) && !defined(NFW_CSUM_PORTABLE)
+/* Add k quadwords at p to acc, carries going around: "addq; adcq...". */
+#define NFW_ADC(off)	"adcq " #off "(%[p]), %[acc]\n\t"
+#define NFW_ADC_CHAIN(k, body)						\
+	__asm__("addq 0(%[p]), %[acc]\n\t" body "adcq $0, %[acc]"	\
+		: [acc] "+r" (acc)					\
+		: [p] "r" (p), "m" (*(const uint8_t (*)[8 * (k)])p)	\
+		: "cc")
+
 /*
- * Sum n 64-byte blocks at p into acc (end-around carry).  This loop is
- * where receive and send spend their checksum time, so on x86-64 it is
- * one add-with-carry per eight bytes, as Linux's csum_partial does: the
- * carry of each add rides into the next and lea/dec leave it alone.
+ * Sum n quadwords at p into acc (end-around carry).  This is where
+ * receive and send spend their checksum time, so it is one add-with-carry
+ * per eight bytes, as Linux's csum_partial(): 128 bytes per turn of the
+ * loop, whose lea and dec leave the carry alone, then what is left in
+ * straight lines of 8, 4, 2 and 1.
+ */
+static uint64_t nfw_csum_words(uint64_t acc, const uint8_t *p, size_t n)
+{
+	size_t turns = n / 16;
+
+	if (turns) {
+		__asm__("clc\n"
+			"1:\n\t"
+			NFW_ADC(0) NFW_ADC(8) NFW_ADC(16) NFW_ADC(24)
+			NFW_ADC(32) NFW_ADC(40) NFW_ADC(48) NFW_ADC(56)
+			NFW_ADC(64) NFW_ADC(72) NFW_ADC(80) NFW_ADC(88)
+			NFW_ADC(96) NFW_ADC(104) NFW_ADC(112) NFW_ADC(120)
+			"lea 128(%[p]), %[p]\n\t"
+			"dec %[n]\n\t"
+			"jnz 1b\n\t"
+			"adcq $0, %[acc]"
+			: [acc] "+r" (acc), [p] "+r" (p), [n] "+r" (turns)
+			: "m" (*(const uint8_t (*)[128 * turns])p)
+			: "cc");
+	}
+	if (n & 8) {
+		NFW_ADC_CHAIN(8, NFW_ADC(8) NFW_ADC(16) NFW_ADC(24) NFW_ADC(32)
+				 NFW_ADC(40) NFW_ADC(48) NFW_ADC(56));
+		p += 64;
+	}
+	if (n & 4) {
+		NFW_ADC_CHAIN(4, NFW_ADC(8) NFW_ADC(16) NFW_ADC(24));
+		p += 32;
+	}
+	if (n & 2) {
+		NFW_ADC_CHAIN(2, NFW_ADC(8));
+		p += 16;
+	}
+	if (n & 1)
+		NFW_ADC_CHAIN(1, "");
+	return acc;
+}
+#else
+/*
  * Elsewhere, 32-bit halves summed into 64 bits cannot overflow for any
  * frame we see, and need no carry at all.
  */
-static uint64_t nfw_csum_blocks(uint64_t acc, const uint8_t *p, size_t n)
+static uint64_t nfw_csum_words(uint64_t acc, const uint8_t *p, size_t n)
 {
-#if defined(__x86_64__) && !defined(NFW_CSUM_PORTABLE)
-	if (!n)
-		return acc;
-	__asm__("clc\n"
-		"1:\n\t"
-		"adcq 0(%[p]), %[acc]\n\t"
-		"adcq 8(%[p]), %[acc]\n\t"
-		"adcq 16(%[p]), %[acc]\n\t"
-		"adcq 24(%[p]), %[acc]\n\t"
-		"adcq 32(%[p]), %[acc]\n\t"
-		"adcq 40(%[p]), %[acc]\n\t"
-		"adcq 48(%[p]), %[acc]\n\t"
-		"adcq 56(%[p]), %[acc]\n\t"
-		"lea 64(%[p]), %[p]\n\t"
-		"dec %[n]\n\t"
-		"jnz 1b\n\t"
-		"adcq $0, %[acc]"
-		: [acc] "+r" (acc), [p] "+r" (p), [n] "+r" (n)
-		: "m" (*(const uint8_t (*)[n * 64])p)
-		: "cc");
-	return acc;
-#else
 	uint64_t hi = 0, lo = 0;
-	uint32_t w[16];
-	unsigned int i;
+	uint32_t w[2];
 
-	for (; n; n--, p += 64) {
-		memcpy(w, p, 64);
-		for (i = 0; i < 16; i += 2) {
-			lo += w[i];
-			hi += w[i + 1];
-		}
+	for (; n; n--, p += 8) {
+		memcpy(w, p, 8);
+		lo += w[0];
+		hi += w[1];
 	}
 	return nfw_add_carry(acc, nfw_add_carry(lo, hi));
-#endif
 }
+#endif
 
 /*
  * Add len bytes at data to a running sum in the CPU's byte order (see
  * nfw_pkt.h).  The one's-complement sum does not care which byte of a
  * word is high (RFC 1071 2.(B)), nor where a word sits in a wider add
  * (2^16 is 1 modulo 0xffff), so eight bytes at a time are added as they
- * lie in memory and the result is swapped once, when it is folded.
+ * lie in memory and the result is swapped once, when it is folded.  Every
+ * piece of a chain but the last must have an even length.
  */
 uint64_t nfw_csum_acc(uint64_t acc, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t w;
 
-	if (len >= 64) {
-		acc = nfw_csum_blocks(acc, p, len / 64);
-		p += len & ~(size_t)63;
-		len &= 63;
+	if (len >= 8) {
+		acc = nfw_csum_words(acc, p, len / 8);
+		p += len & ~(size_t)7;
+		len &= 7;
 	}
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w, p, 8);
-		acc = nfw_add_carry(acc, w);
+	/* the tail in fixed-size pieces, each at an even offset */
+	if (len & 4) {
+		uint32_t v;
+
+		memcpy(&v, p, 4);
+		acc = nfw_add_carry(acc, v);
+		p += 4;
 	}
-	if (len) {
-		w = 0;
-		memcpy(&w, p, len);
-		acc = nfw_add_carry(acc, w);
+	if (len & 2) {
+		uint16_t v;
+
+		memcpy(&v, p, 2);
+		acc = nfw_add_carry(acc, v);
+		p += 2;
 	}
+	if (len & 1)	/* the high byte of a last, padded word */
+		acc = nfw_add_carry(acc, nfw_csum_word((uint16_t)(*p << 8)));
 	return acc;
-}
-
-/* The 16-bit sum, in network order as a number, of a running sum. */
-uint16_t nfw_csum_acc_fold(uint64_t acc)
-{
-	uint32_t r;
-
-	acc = (acc & 0xffffffff) + (acc >> 32);
-	acc = (acc & 0xffffffff) + (acc >> 32);
-	r = (uint32_t)acc;
-	r = (r & 0xffff) + (r >> 16);
-	r = (r & 0xffff) + (r >> 16);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	r = ((r >> 8) | (r << 8)) & 0xffff;
-#endif
-	return (uint16_t)r;
 }
 
 /*
@@ -163,12 +179,15 @@ uint32_t nfw_csum_pseudo(const struct nfw_pkt *pkt, uint32_t l4_len)
 static uint64_t nfw_csum_pseudo_acc(const struct nfw_pkt *pkt, uint32_t l4_len)
 {
 	const uint8_t *l3 = pkt->frame + pkt->l3_off;
-	uint64_t acc = nfw_csum_word(pkt->proto) + nfw_csum_word(l4_len >> 16) +
-		       nfw_csum_word(l4_len & 0xffff);
+	uint64_t acc = nfw_csum_word(pkt->proto) + nfw_csum_word32(l4_len);
+
+	uint32_t src, dst;
 
 	if (pkt->v6)
 		return nfw_csum_acc(acc, l3 + 8, 32);
-	return nfw_csum_acc(acc, l3 + 12, 8);
+	memcpy(&src, l3 + 12, 4);
+	memcpy(&dst, l3 + 16, 4);
+	return acc + src + dst;		/* no carry out of 2^34 */
 }
 
 /* True if the L4 checksum of a parsed, unfragmented frame is right. */

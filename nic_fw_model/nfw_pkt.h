@@ -78,7 +78,24 @@ static inline void nfw_put_be32(uint8_t *p, uint32_t v)
  * have an even length.
  */
 uint64_t nfw_csum_acc(uint64_t acc, const void *data, size_t len);
-uint16_t nfw_csum_acc_fold(uint64_t acc);
+
+/*
+ * The 16-bit sum, in network order as a number, of a running sum.  Each
+ * halving adds the value to itself rotated by half its width: the upper
+ * half then holds the sum of both halves with its end-around carry (the
+ * fold Linux's csum_fold() and csum_from64() do).
+ */
+static inline uint16_t nfw_csum_acc_fold(uint64_t acc)
+{
+	uint32_t r = (acc + (acc >> 32 | acc << 32)) >> 32;
+
+	r = (r + (r >> 16 | r << 16)) >> 16;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap16((uint16_t)r);
+#else
+	return (uint16_t)r;
+#endif
+}
 
 /* Add v to a running sum, the carry going around. */
 static inline uint64_t nfw_csum_plus(uint64_t acc, uint64_t v)
@@ -92,7 +109,17 @@ static inline uint64_t nfw_csum_plus(uint64_t acc, uint64_t v)
 static inline uint64_t nfw_csum_word(uint16_t v)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return (uint16_t)(v << 8 | v >> 8);
+	return __builtin_bswap16(v);
+#else
+	return v;
+#endif
+}
+
+/* The same for a 32-bit number: its two big-endian words. */
+static inline uint64_t nfw_csum_word32(uint32_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap32(v);
 #else
 	return v;
 #endif

@@ -93,6 +93,7 @@ struct nfw {
 	bool res_dirty;			/* resources changed: tell the OS */
 	uint64_t now_ms;		/* clock at the start of this run */
 	uint8_t *pkt;			/* scratch for one TCP segment */
+	struct nfw_conn *rx_last;	/* the last frame's connection */
 };
 
 /* little-endian helpers for ABI fields */

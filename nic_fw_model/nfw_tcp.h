@@ -202,12 +202,34 @@ struct nfw_conn {
 	uint8_t laddr[16], paddr[16];
 	uint8_t lmac[6], pmac[6];
 
+	/* -- what every segment's headers start from (nfw_tcp_output.c) -- */
+	uint8_t hdr_len;		/* 0: not built yet */
+	uint8_t hdr[NFW_ETH_HLEN + 40];	/* Ethernet and IP, length and id 0 */
+	uint64_t hdr_sum;		/* the IPv4 header's running sum */
+	uint64_t pseudo_sum;		/* the pseudo-header's, length apart */
+
 	/* -- accounting -- */
 	uint32_t mem;			/* NIC memory charged */
 	uint64_t last_rx_ms;		/* for idle choice and keepalive */
 	uint64_t bytes_sent, bytes_rcvd;
 	uint32_t rexmits;
 };
+
+/* Equal IPv4 or IPv6 addresses, compared a word at a time. */
+static inline bool nfw_addr_eq(const uint8_t *a, const uint8_t *b, bool v6)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	if (!v6) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		return u == v;
+	}
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]));
+}
 
 /* nfw_conn.c: the table, memory, and news for the OS */
 int nfw_conn_init(struct nfw *fw);

@@ -639,10 +639,35 @@ void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c,
  * A frame from the wire: if it belongs to an offloaded connection, run it
  * through TCP and return true; otherwise return false (the host's).
  */
+/*
+ * The connection of a frame.  Frames come in trains of one connection,
+ * so the last one found is tried first: a freed slot is zeroed and a
+ * closed one is no longer ESTABLISHED or later, so a live match is in
+ * the table and the hash would find the same.
+ */
+static struct nfw_conn *nfw_tcp_find(struct nfw *fw, const struct nfw_pkt *pkt)
+{
+	const uint8_t *ip = pkt->frame + pkt->l3_off;
+	const uint8_t *th = pkt->frame + pkt->l4_off;
+	const uint8_t *laddr = pkt->v6 ? ip + 24 : ip + 16;
+	const uint8_t *paddr = pkt->v6 ? ip + 8 : ip + 12;
+	uint16_t lport = nfw_get_be16(th + 2), pport = nfw_get_be16(th);
+	struct nfw_conn *c = fw->rx_last;
+
+	if (c && c->state && c->state != NFW_TCPS_CLOSED &&
+	    c->lport == lport && c->pport == pport && c->v6 == pkt->v6 &&
+	    nfw_addr_eq(c->laddr, laddr, pkt->v6) &&
+	    nfw_addr_eq(c->paddr, paddr, pkt->v6))
+		return c;
+	c = nfw_conn_lookup(fw, pkt->v6, laddr, paddr, lport, pport);
+	if (c)
+		fw->rx_last = c;
+	return c;
+}
+
 bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len)
 {
 	struct nfw_pkt pkt;
-	const uint8_t *ip, *th;
 	struct nfw_conn *c;
 
 	if (fw->nfree == fw->cfg.max_conns)
@@ -650,11 +675,7 @@ bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len)
 	if (nfw_pkt_parse(&pkt, frame, len) < 0 || pkt.frag ||
 	    pkt.proto != NFW_IPPROTO_TCP || pkt.l4_off + 20u > pkt.l3_end)
 		return false;
-	ip = frame + pkt.l3_off;
-	th = frame + pkt.l4_off;
-	c = nfw_conn_lookup(fw, pkt.v6, pkt.v6 ? ip + 24 : ip + 16,
-			    pkt.v6 ? ip + 8 : ip + 12, nfw_get_be16(th + 2),
-			    nfw_get_be16(th));
+	c = nfw_tcp_find(fw, &pkt);
 	if (!c)
 		return false;
 	if (!nfw_csum_l4_ok(&pkt)) {

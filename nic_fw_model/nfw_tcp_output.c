@@ -175,6 +175,43 @@ static uint8_t *nfw_put_tcp_opts(struct nfw *fw, struct nfw_conn *c,
 }
 
 /*
+ * The Ethernet and IP headers of every segment of c, built once: only
+ * the IP length and (IPv4) id change from segment to segment, and their
+ * checksums are the template's plus those fields.
+ */
+static void nfw_tcp_hdr_build(struct nfw_conn *c)
+{
+	uint8_t *f = c->hdr, *ip = f + NFW_ETH_HLEN;
+	uint64_t pseudo = nfw_csum_word(NFW_IPPROTO_TCP);
+
+	memset(c->hdr, 0, sizeof(c->hdr));
+	memcpy(f, c->pmac, 6);
+	memcpy(f + 6, c->lmac, 6);
+	nfw_put_be16(f + 12, c->v6 ? NFW_ETH_P_IPV6 : NFW_ETH_P_IP);
+	if (c->v6) {
+		ip[0] = 0x60 | c->tos >> 4;
+		ip[1] = (uint8_t)(c->tos << 4);
+		ip[6] = NFW_IPPROTO_TCP;
+		ip[7] = c->ttl;
+		memcpy(ip + 8, c->laddr, 16);
+		memcpy(ip + 24, c->paddr, 16);
+		c->pseudo_sum = nfw_csum_acc(pseudo, ip + 8, 32);
+		c->hdr_len = NFW_ETH_HLEN + 40;
+		return;
+	}
+	ip[0] = 0x45;
+	ip[1] = c->tos;
+	nfw_put_be16(ip + 6, 0x4000);	/* DF: PMTU discovery */
+	ip[8] = c->ttl;
+	ip[9] = NFW_IPPROTO_TCP;
+	memcpy(ip + 12, c->laddr, 4);
+	memcpy(ip + 16, c->paddr, 4);
+	c->hdr_sum = nfw_csum_acc(0, ip, 20);
+	c->pseudo_sum = nfw_csum_acc(pseudo, ip + 12, 8);
+	c->hdr_len = NFW_ETH_HLEN + 20;
+}
+
+/*
  * Build and send one segment: seq, tcp_flags, and len payload bytes from
  * the send queue at seq (len at most nfw_tcp_mss_now()).  Returns 0, or
  * -1 if the payload could not be fetched (a host buffer that went bad).
@@ -183,14 +220,17 @@ static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 			uint32_t len, uint8_t tcp_flags)
 {
 	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th, *opt_end;
-	unsigned int ip_hl = c->v6 ? 40 : 20, thl;
-	uint32_t l4_len;
+	uint32_t l4_len, thl;
 	uint64_t sum;
 
-	memcpy(f, c->pmac, 6);
-	memcpy(f + 6, c->lmac, 6);
-	nfw_put_be16(f + 12, c->v6 ? NFW_ETH_P_IPV6 : NFW_ETH_P_IP);
-	th = ip + ip_hl;
+	if (!c->hdr_len)
+		nfw_tcp_hdr_build(c);
+	/* constant sizes: the compiler copies them in a few moves */
+	if (c->v6)
+		memcpy(f, c->hdr, NFW_ETH_HLEN + 40);
+	else
+		memcpy(f, c->hdr, NFW_ETH_HLEN + 20);
+	th = f + c->hdr_len;
 	opt_end = nfw_put_tcp_opts(fw, c, th + 20);
 	thl = opt_end - th;
 	if (len && nfw_send_fetch(fw, c, seq - c->snd_una, th + thl, len))
@@ -208,39 +248,21 @@ static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 	l4_len = thl + len;
 
 	if (c->v6) {
-		ip[0] = 0x60 | c->tos >> 4;
-		ip[1] = (uint8_t)(c->tos << 4);
-		ip[2] = ip[3] = 0;
 		nfw_put_be16(ip + 4, l4_len);
-		ip[6] = NFW_IPPROTO_TCP;
-		ip[7] = c->ttl;
-		memcpy(ip + 8, c->laddr, 16);
-		memcpy(ip + 24, c->paddr, 16);
-		sum = nfw_csum_acc(0, ip + 8, 32);
 	} else {
-		ip[0] = 0x45;
-		ip[1] = c->tos;
 		nfw_put_be16(ip + 2, 20 + l4_len);
-		nfw_put_be16(ip + 4, c->ip_id++);
-		nfw_put_be16(ip + 6, 0x4000);	/* DF: PMTU discovery */
-		ip[8] = c->ttl;
-		ip[9] = NFW_IPPROTO_TCP;
-		nfw_put_be16(ip + 10, 0);
-		memcpy(ip + 12, c->laddr, 4);
-		memcpy(ip + 16, c->paddr, 4);
-		/* the addresses count in both checksums: sum them once */
-		sum = nfw_csum_acc(0, ip + 12, 8);
-		nfw_put_be16(ip + 10,
-			     ~nfw_csum_acc_fold(nfw_csum_acc(sum, ip, 12)));
+		nfw_put_be16(ip + 4, c->ip_id);
+		sum = nfw_csum_plus(c->hdr_sum, nfw_csum_word(20 + l4_len) +
+					     nfw_csum_word(c->ip_id++));
+		nfw_put_be16(ip + 10, ~nfw_csum_acc_fold(sum));
 	}
-	sum = nfw_csum_plus(sum, nfw_csum_word(NFW_IPPROTO_TCP) +
-				 nfw_csum_word(l4_len));
+	sum = nfw_csum_plus(c->pseudo_sum, nfw_csum_word(l4_len));
 	sum = nfw_csum_acc(sum, th, l4_len);
 	nfw_put_be16(th + 16, ~nfw_csum_acc_fold(sum));
 
-	fw->ops.tx_frame(fw->opaque, f, NFW_ETH_HLEN + ip_hl + l4_len);
+	fw->ops.tx_frame(fw->opaque, f, c->hdr_len + l4_len);
 	nfw_stat_add(fw, CHW_STAT_TX_FRAMES, 1);
-	nfw_stat_add(fw, CHW_STAT_TX_BYTES, NFW_ETH_HLEN + ip_hl + l4_len);
+	nfw_stat_add(fw, CHW_STAT_TX_BYTES, c->hdr_len + l4_len);
 
 	if (!(tcp_flags & NFW_TCP_RST)) {
 		/* every segment carries our latest ACK */
@@ -267,13 +289,12 @@ static void nfw_tcp_send_broken(struct nfw *fw, struct nfw_conn *c)
 }
 
 /*
- * Nothing to send: no ACK owed, the send queue all sent (and the FIN, if
- * one is queued), and an open window (else a probe may be due).  Most
- * segments of a bulk receive end here.
+ * Nothing to send but perhaps an ACK: the send queue all sent (and the
+ * FIN, if one is queued), and an open window (else a probe may be due).
  */
-static bool nfw_tcp_idle(const struct nfw_conn *c)
+static bool nfw_tcp_all_sent(const struct nfw_conn *c)
 {
-	if (c->flags & NFW_CF_ACK_NOW || !c->snd_wnd)
+	if (!c->snd_wnd)
 		return false;
 	if (c->snd_nxt == c->write_seq)
 		return !(c->flags & NFW_CF_FIN_QUEUED);
@@ -282,8 +303,14 @@ static bool nfw_tcp_idle(const struct nfw_conn *c)
 
 void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 {
-	if (nfw_tcp_idle(c))
+	/* the common cases on receive: nothing to do, or only an ACK */
+	if (nfw_tcp_all_sent(c)) {
+		if ((c->flags & NFW_CF_ACK_NOW) &&
+		    c->state != NFW_TCPS_CLOSED &&
+		    c->state != NFW_TCPS_TIME_WAIT)
+			nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
 		return;
+	}
 	for (;;) {
 		uint32_t off = c->snd_nxt - c->snd_una;
 		uint32_t avail = SEQ_GT(c->write_seq, c->snd_nxt) ?
