@@ -215,7 +215,6 @@ void nfw_conn_cmd(struct nfw *fw, uint32_t idx, const struct chw_msg *m)
 	struct nfw_conn *c = NULL;
 	int st;
 
-	fw->now_ms = nfw_now_ms(fw);
 	switch (m->op) {
 	case CHW_OP_HANDOFF:
 		st = nfw_cmd_handoff(fw, (const void *)m, &val);

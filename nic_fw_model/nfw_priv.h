@@ -123,10 +123,17 @@ void nfw_irq_flush(struct nfw *fw);
 bool nfw_ring_enable(struct nfw *fw, unsigned int r);
 void nfw_ring_disable(struct nfw_ring *ring);
 void nfw_ring_doorbell(struct nfw *fw, unsigned int r);
-uint32_t nfw_ring_pending(const struct nfw_ring *ring);
+/* Entries the host produced that the firmware has not consumed. */
+static inline uint32_t nfw_ring_pending(const struct nfw_ring *ring)
+{
+	return ring->tail - ring->head;
+}
 const void *nfw_ring_peek(struct nfw *fw, unsigned int r, uint32_t idx);
 uint64_t nfw_ring_entry_addr(const struct nfw_ring *ring, uint32_t idx);
-void nfw_ring_publish_head(struct nfw_ring *ring);
+static inline void nfw_ring_publish_head(struct nfw_ring *ring)
+{
+	nfw_store(&ring->head_reg, ring->head);
+}
 void nfw_dma_error(struct nfw *fw, uint64_t addr, size_t len,
 		   const char *what);
 

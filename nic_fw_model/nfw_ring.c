@@ -79,12 +79,6 @@ void nfw_ring_doorbell(struct nfw *fw, unsigned int r)
 	ring->tail = val;
 }
 
-/* Entries the host produced that the firmware has not consumed. */
-uint32_t nfw_ring_pending(const struct nfw_ring *ring)
-{
-	return ring->tail - ring->head;
-}
-
 uint64_t nfw_ring_entry_addr(const struct nfw_ring *ring, uint32_t idx)
 {
 	return ring->base + (uint64_t)(idx & (ring->size - 1)) *
@@ -122,7 +116,3 @@ const void *nfw_ring_peek(struct nfw *fw, unsigned int r, uint32_t idx)
 	return ring->cache[0];
 }
 
-void nfw_ring_publish_head(struct nfw_ring *ring)
-{
-	nfw_store(&ring->head_reg, ring->head);
-}

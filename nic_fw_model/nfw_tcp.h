@@ -254,11 +254,28 @@ void nfw_conn_close(struct nfw *fw, struct nfw_conn *c, uint32_t why);
 
 /* nfw_tcp_input.c */
 bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len);
-void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c,
-		   const struct nfw_pkt *pkt);
 
 /* nfw_tcp_output.c */
 void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c);
+
+/*
+ * Nothing to send but perhaps an ACK: the send queue all sent (and the
+ * FIN, if one is queued), and an open window (else a probe may be due).
+ */
+static inline bool nfw_tcp_all_sent(const struct nfw_conn *c)
+{
+	if (!c->snd_wnd)
+		return false;
+	if (c->snd_nxt == c->write_seq)
+		return !(c->flags & NFW_CF_FIN_QUEUED);
+	return SEQ_GT(c->snd_nxt, c->write_seq);	/* our FIN is out */
+}
+
+/* Nothing for nfw_tcp_output() to do, decided without a call. */
+static inline bool nfw_tcp_quiet(const struct nfw_conn *c)
+{
+	return !(c->flags & NFW_CF_ACK_NOW) && nfw_tcp_all_sent(c);
+}
 void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		      uint8_t tcp_flags);
 void nfw_tcp_rexmit_una(struct nfw *fw, struct nfw_conn *c);

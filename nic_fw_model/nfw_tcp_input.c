@@ -119,7 +119,8 @@ static uint32_t nfw_tcp_place(struct nfw *fw, struct nfw_conn *c,
 		}
 		b->used += n;
 		c->rbuf_room -= n;
-		nfw_conn_news(fw, c, NFW_EV_RECV);
+		if (!c->on_ev_list || !(c->ev_pending & NFW_EV_RECV))
+			nfw_conn_news(fw, c, NFW_EV_RECV);
 		if (b->used == b->len) {
 			c->recv_flags |= CHW_RECV_BUF_DONE;
 			c->rbuf_head = (c->rbuf_head + 1) % NFW_RBUFS;
@@ -550,12 +551,13 @@ static bool nfw_tcp_predicted(struct nfw *fw, struct nfw_conn *c,
 		nfw_tcp_new_ack(fw, c, s);
 		nfw_tcp_snd_wnd_update(c, s, s->wnd << c->snd_wscale);
 	}
-	nfw_tcp_output(fw, c);
+	if (!nfw_tcp_quiet(c))
+		nfw_tcp_output(fw, c);
 	return true;
 }
 
-void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c,
-		   const struct nfw_pkt *pkt)
+static void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c,
+			  const struct nfw_pkt *pkt)
 {
 	struct nfw_seg s;
 	uint32_t seglen;

@@ -288,19 +288,6 @@ static void nfw_tcp_send_broken(struct nfw *fw, struct nfw_conn *c)
 	nfw_conn_close(fw, c, NFW_EV_RESET);
 }
 
-/*
- * Nothing to send but perhaps an ACK: the send queue all sent (and the
- * FIN, if one is queued), and an open window (else a probe may be due).
- */
-static bool nfw_tcp_all_sent(const struct nfw_conn *c)
-{
-	if (!c->snd_wnd)
-		return false;
-	if (c->snd_nxt == c->write_seq)
-		return !(c->flags & NFW_CF_FIN_QUEUED);
-	return SEQ_GT(c->snd_nxt, c->write_seq);	/* our FIN is out */
-}
-
 void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 {
 	/* the common cases on receive: nothing to do, or only an ACK */
