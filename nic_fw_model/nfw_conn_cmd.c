@@ -118,7 +118,12 @@ static int nfw_cmd_recvd(struct nfw *fw, struct nfw_conn *c,
 	if (len > unread)
 		return CHW_ST_BAD_LEN;
 	c->copied_seq += (uint32_t)len;
-	if (nfw_window_opens(c)) {
+	/*
+	 * The ACK held back while the window shrank (nfw_tcp_input.c) goes
+	 * with the read, as in Linux's tcp_cleanup_rbuf(): more than a
+	 * segment arrived since the last one.
+	 */
+	if (c->rcv_nxt - c->rcv_wup > c->mss || nfw_window_opens(c)) {
 		c->flags |= NFW_CF_ACK_NOW;
 		nfw_tcp_output(fw, c);
 	}

@@ -140,6 +140,7 @@ struct nfw_conn {
 	uint32_t copied_seq;		/* the application read up to here */
 	uint32_t rcvbuf;		/* the OS's receive buffer size */
 	uint32_t segs_unacked;		/* full segments since our last ACK */
+	uint32_t rcv_wup;		/* rcv_nxt when we last sent a window */
 
 	/* -- timestamps (RFC 7323) -- */
 	uint32_t ts_offset;		/* TSval = now_ms + ts_offset */
@@ -271,6 +272,17 @@ static inline bool nfw_tcp_all_sent(const struct nfw_conn *c)
 	return SEQ_GT(c->snd_nxt, c->write_seq);	/* our FIN is out */
 }
 
+/* Bytes of receive window the OS can take now: buffer room and posts. */
+static inline uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c)
+{
+	/* copied_seq stops in front of an unread FIN, as in Linux */
+	uint32_t unread = c->rcv_nxt - c->copied_seq -
+			  ((c->flags & NFW_CF_FIN_RCVD) ? 1 : 0);
+	uint32_t space = c->rcvbuf > unread ? c->rcvbuf - unread : 0;
+
+	return space < c->rbuf_room ? space : c->rbuf_room;
+}
+
 /* Nothing for nfw_tcp_output() to do, decided without a call. */
 static inline bool nfw_tcp_quiet(const struct nfw_conn *c)
 {
@@ -281,7 +293,6 @@ void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 void nfw_tcp_rexmit_una(struct nfw *fw, struct nfw_conn *c);
 int nfw_tcp_rexmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		   uint32_t len);
-uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c);
 void nfw_tcp_drop_acked(struct nfw *fw, struct nfw_conn *c, uint32_t acked);
 
 /* nfw_tcp_sack.c */

@@ -422,6 +422,27 @@ static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
 	return true;
 }
 
+/*
+ * In-order data was taken: ACK now, or let the delayed-ACK timer do it.
+ * RFC 1122/5681 ask for an ACK at least every second full-sized segment;
+ * Linux (__tcp_ack_snd_check()) sends it at once only if the window it
+ * would offer is no smaller than the one it last offered.  While the
+ * window shrinks (the data waits for the reader) the reader's progress
+ * sends it (RECVD here, tcp_cleanup_rbuf() there), or the timer.  One
+ * ACK per read rather than per two segments, as the host stack does.
+ */
+static inline void nfw_tcp_ack_or_delay(struct nfw *fw, struct nfw_conn *c,
+				 uint32_t len)
+{
+	if (len >= c->mss)
+		c->segs_unacked++;
+	if (c->segs_unacked >= 2 &&
+	    nfw_tcp_rcv_space(c) >= c->rcv_adv - c->rcv_wup)
+		c->flags |= NFW_CF_ACK_NOW;
+	else if (!c->t_delack)
+		c->t_delack = fw->now_ms + NFW_DELACK_MS;
+}
+
 static void nfw_tcp_data(struct nfw *fw, struct nfw_conn *c,
 			 const struct nfw_seg *s)
 {
@@ -462,13 +483,7 @@ static void nfw_tcp_data(struct nfw *fw, struct nfw_conn *c,
 	}
 	if (s->flags & NFW_TCP_PSH)
 		c->recv_flags |= CHW_RECV_PSH;
-	/* RFC 1122/5681: ACK at least every second full segment */
-	if (len >= c->mss)
-		c->segs_unacked++;
-	if (c->segs_unacked >= 2)
-		c->flags |= NFW_CF_ACK_NOW;
-	else if (!c->t_delack)
-		c->t_delack = fw->now_ms + NFW_DELACK_MS;
+	nfw_tcp_ack_or_delay(fw, c, len);
 }
 
 static void nfw_tcp_fin(struct nfw *fw, struct nfw_conn *c)
@@ -522,6 +537,46 @@ static void nfw_tcp_time_wait(struct nfw *fw, struct nfw_conn *c,
  * and the segment goes straight to the work the full path would do.
  * Anything else returns false and takes the full path.
  */
+/*
+ * The predicted data segment when nothing is in the way: no reassembly,
+ * all of it within the window and the buffer being filled, after what is
+ * yet to be reported.  It is placed as nfw_tcp_data() would place it, in
+ * one piece.  False, having changed nothing, for anything else (or a
+ * DMA failure, which nfw_tcp_data() meets again and handles).
+ */
+static bool nfw_tcp_data_whole(struct nfw *fw, struct nfw_conn *c,
+			       const struct nfw_seg *s)
+{
+	struct nfw_rbuf *b = &c->rbuf[c->rbuf_head];
+	uint64_t at = b->addr + b->used;
+	uint32_t len = s->len;
+
+	if (c->ooo || !c->rbuf_count || b->len - b->used < len ||
+	    SEQ_GT(s->seq + len, c->rcv_adv) ||
+	    (c->recv_len && c->recv_addr + c->recv_len != at) ||
+	    fw->ops.dma_write(fw->opaque, at, s->data, len))
+		return false;
+	if (!c->recv_len)
+		c->recv_addr = at;
+	c->recv_len += len;
+	b->used += len;
+	c->rbuf_room -= len;
+	if (!c->on_ev_list || !(c->ev_pending & NFW_EV_RECV))
+		nfw_conn_news(fw, c, NFW_EV_RECV);
+	if (b->used == b->len) {
+		c->recv_flags |= CHW_RECV_BUF_DONE;
+		c->rbuf_head = (c->rbuf_head + 1) % NFW_RBUFS;
+		c->rbuf_count--;
+		nfw_recv_flush(fw, c);	/* if the ring is full, later */
+	}
+	c->rcv_nxt += len;
+	c->bytes_rcvd += len;
+	if (s->flags & NFW_TCP_PSH)
+		c->recv_flags |= CHW_RECV_PSH;
+	nfw_tcp_ack_or_delay(fw, c, len);
+	return true;
+}
+
 static bool nfw_tcp_predicted(struct nfw *fw, struct nfw_conn *c,
 			      const struct nfw_seg *s)
 {
@@ -546,7 +601,8 @@ static bool nfw_tcp_predicted(struct nfw *fw, struct nfw_conn *c,
 	if (s->len) {
 		c->dupacks = 0;
 		nfw_tcp_snd_wnd_update(c, s, s->wnd << c->snd_wscale);
-		nfw_tcp_data(fw, c, s);
+		if (!nfw_tcp_data_whole(fw, c, s))
+			nfw_tcp_data(fw, c, s);
 	} else {
 		nfw_tcp_new_ack(fw, c, s);
 		nfw_tcp_snd_wnd_update(c, s, s->wnd << c->snd_wscale);

@@ -14,17 +14,6 @@
 #define NFW_TCPOPT_SACK		5
 #define NFW_TCPOPT_TS		8
 
-/* Bytes of receive window the OS can take now: buffer room and posts. */
-uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c)
-{
-	/* copied_seq stops in front of an unread FIN, as in Linux */
-	uint32_t unread = c->rcv_nxt - c->copied_seq -
-			  ((c->flags & NFW_CF_FIN_RCVD) ? 1 : 0);
-	uint32_t space = c->rcvbuf > unread ? c->rcvbuf - unread : 0;
-
-	return space < c->rbuf_room ? space : c->rbuf_room;
-}
-
 /*
  * The window field for the next segment.  The right edge never moves left
  * (RFC 9293 3.8.6.2.2: do not shrink), and moves right only by a useful
@@ -269,6 +258,7 @@ static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		c->flags &= ~NFW_CF_ACK_NOW;
 		c->t_delack = 0;
 		c->segs_unacked = 0;
+		c->rcv_wup = c->rcv_nxt;
 	}
 	return 0;
 }
