@@ -44,8 +44,7 @@ static uint64_t nfw_csum_words(uint64_t acc, const uint8_t *p, size_t n)
 			"jnz 1b\n\t"
 			"adcq $0, %[acc]"
 			: [acc] "+r" (acc), [p] "+r" (p), [n] "+r" (turns)
-			: "m" (*(const uint8_t (*)[128 * turns])p)
-			: "cc");
+			: : "cc", "memory");	/* reads 128 * turns bytes */
 	}
 	if (n & 8) {
 		NFW_ADC_CHAIN(8, NFW_ADC(8) NFW_ADC(16) NFW_ADC(24) NFW_ADC(32)

@@ -37,12 +37,6 @@ struct nfw_pkt {
 	bool frag;		/* an IPv4 fragment (or v6 with ext headers) */
 };
 
-/*
- * Parse Ethernet (optionally one VLAN tag), IPv4 or IPv6 (no extension
- * headers) up to the L4 header.  Returns 0, or -1 for a frame that is not
- * IP or whose lengths do not hold together.
- */
-int nfw_pkt_parse(struct nfw_pkt *pkt, const uint8_t *frame, size_t len);
 
 static inline uint16_t nfw_get_be16(const uint8_t *p)
 {
@@ -52,6 +46,71 @@ static inline uint16_t nfw_get_be16(const uint8_t *p)
 static inline uint32_t nfw_get_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+/*
+ * Parse Ethernet (optionally one VLAN tag), IPv4 or IPv6 (no extension
+ * headers) up to the L4 header.  Returns 0, or -1 for a frame that is not
+ * IP or whose lengths do not hold together.  Every length is checked
+ * against the frame before it is trusted: frames come from the wire and
+ * from the host, and either may be malformed.  Inline, because every
+ * frame from the wire is parsed first.
+ */
+static inline int nfw_pkt_parse(struct nfw_pkt *pkt, const uint8_t *frame, size_t len)
+{
+	size_t off = NFW_ETH_HLEN;
+	uint16_t type;
+
+	pkt->frame = frame;
+	pkt->len = len;
+	pkt->frag = false;
+	if (len < NFW_ETH_HLEN)
+		return -1;
+	type = nfw_get_be16(frame + 12);
+	if (type == NFW_ETH_P_8021Q) {
+		if (len < NFW_ETH_HLEN + 4)
+			return -1;
+		type = nfw_get_be16(frame + 16);
+		off += 4;
+	}
+	pkt->l3_off = off;
+
+	if (type == NFW_ETH_P_IP) {
+		const uint8_t *ip = frame + off;
+		unsigned int ihl, tot;
+
+		if (len < off + 20 || (ip[0] >> 4) != 4)
+			return -1;
+		ihl = (ip[0] & 0xf) * 4;
+		tot = nfw_get_be16(ip + 2);
+		if (ihl < 20 || tot < ihl || off + tot > len)
+			return -1;
+		pkt->v6 = false;
+		pkt->proto = ip[9];
+		pkt->frag = (nfw_get_be16(ip + 6) & 0x3fff) != 0;
+		pkt->l4_off = off + ihl;
+		pkt->l3_end = off + tot;
+		return 0;
+	}
+	if (type == NFW_ETH_P_IPV6) {
+		const uint8_t *ip6 = frame + off;
+		unsigned int plen;
+
+		if (len < off + 40 || (ip6[0] >> 4) != 6)
+			return -1;
+		plen = nfw_get_be16(ip6 + 4);
+		if (off + 40 + plen > len)
+			return -1;
+		pkt->v6 = true;
+		pkt->proto = ip6[6];
+		/* extension headers: not parsed, so not trusted */
+		pkt->frag = pkt->proto != NFW_IPPROTO_TCP &&
+			    pkt->proto != NFW_IPPROTO_UDP;
+		pkt->l4_off = off + 40;
+		pkt->l3_end = off + 40 + plen;
+		return 0;
+	}
+	return -1;
 }
 
 static inline void nfw_put_be16(uint8_t *p, uint16_t v)
