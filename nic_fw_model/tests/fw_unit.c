@@ -518,6 +518,10 @@ static void test_csum_fast(void)
 	}
 }
 
+/* fw_tcp_ack.c */
+void test_ack_held_while_window_shrinks(void);
+void test_ack_every_second_segment(void);
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -536,6 +540,9 @@ static const struct {
 	{ "fw_rx", test_rx },
 	{ "fw_rx_malformed", test_rx_malformed },
 	{ "fw_csum_fast", test_csum_fast },
+	{ "fw_ack_held_while_window_shrinks",
+	  test_ack_held_while_window_shrinks },
+	{ "fw_ack_every_second_segment", test_ack_every_second_segment },
 };
 
 int main(void)
