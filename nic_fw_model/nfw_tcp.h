@@ -181,6 +181,9 @@ struct nfw_conn {
 	uint32_t pair_count;
 	uint32_t pair_cap;		/* power of two */
 	uint32_t pair_off;		/* bytes of pairs[head] already acked */
+	uint32_t fetch_pair;		/* 1 + the pair the last fetch ended
+					 * in, counted from head; 0: none */
+	uint32_t fetch_seq;		/* the sequence number it starts at */
 
 	/* -- receive buffers and reassembly -- */
 	struct nfw_rbuf rbuf[NFW_RBUFS];

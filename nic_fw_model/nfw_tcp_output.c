@@ -51,19 +51,32 @@ static uint16_t nfw_tcp_window(struct nfw_conn *c)
 	return field;
 }
 
-/* Copy [off, off + len) of the send queue (off from snd_una) by DMA. */
+/*
+ * Copy [off, off + len) of the send queue (off from snd_una) by DMA.  New
+ * data is fetched where the last fetch ended, so the walk starts at the
+ * pair it ended in rather than at snd_una's: with a megabyte in flight
+ * that is a dozen pairs fewer for every segment.
+ */
 static int nfw_send_fetch(struct nfw *fw, struct nfw_conn *c, uint32_t off,
 			  uint8_t *buf, uint32_t len)
 {
-	uint32_t i, pos = off + c->pair_off;
+	uint32_t seq = c->snd_una + off, i = 0, pos = off + c->pair_off;
+	uint32_t start = c->snd_una - c->pair_off;	/* of pairs[head] */
 
-	for (i = 0; i < c->pair_count && len; i++) {
+	if (c->fetch_pair && c->fetch_pair <= c->pair_count &&
+	    SEQ_LEQ(c->fetch_seq, seq)) {
+		i = c->fetch_pair - 1;
+		start = c->fetch_seq;
+		pos = seq - start;
+	}
+	for (; i < c->pair_count && len; i++) {
 		const struct nfw_send_pair *p =
 			&c->pairs[(c->pair_head + i) & (c->pair_cap - 1)];
 		uint32_t n;
 
 		if (pos >= p->len) {
 			pos -= p->len;
+			start += p->len;
 			continue;
 		}
 		n = p->len - pos < len ? p->len - pos : len;
@@ -73,9 +86,16 @@ static int nfw_send_fetch(struct nfw *fw, struct nfw_conn *c, uint32_t off,
 		}
 		buf += n;
 		len -= n;
-		pos = 0;
+		if (len) {
+			pos = 0;
+			start += p->len;
+		}
 	}
-	return len ? -1 : 0;
+	if (len)
+		return -1;
+	c->fetch_pair = i;		/* 1 + the pair the fetch ended in */
+	c->fetch_seq = start;
+	return 0;
 }
 
 /* Drop acked bytes from the front of the send queue. */
@@ -93,6 +113,9 @@ void nfw_tcp_drop_acked(struct nfw *fw, struct nfw_conn *c, uint32_t acked)
 		c->pair_off = 0;
 		c->pair_head = (c->pair_head + 1) & (c->pair_cap - 1);
 		c->pair_count--;
+		/* the fetch cursor counts from head; forgotten with its pair */
+		if (c->fetch_pair)
+			c->fetch_pair--;
 	}
 }
 
@@ -127,7 +150,7 @@ static unsigned int nfw_sack_blocks(const struct nfw_conn *c)
 /* Payload per segment now: SACK blocks take room, as in Linux. */
 static uint32_t nfw_tcp_mss_now(const struct nfw_conn *c)
 {
-	unsigned int n = nfw_sack_blocks(c);
+	unsigned int n = c->ooo ? nfw_sack_blocks(c) : 0;
 
 	return c->mss - (n ? 4 + 8 * n : 0);
 }
