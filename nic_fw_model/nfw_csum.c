@@ -179,7 +179,6 @@ static uint64_t nfw_csum_pseudo_acc(const struct nfw_pkt *pkt, uint32_t l4_len)
 {
 	const uint8_t *l3 = pkt->frame + pkt->l3_off;
 	uint64_t acc = nfw_csum_word(pkt->proto) + nfw_csum_word32(l4_len);
-
 	uint32_t src, dst;
 
 	if (pkt->v6)
