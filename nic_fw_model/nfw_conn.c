@@ -16,11 +16,6 @@
 
 #define NFW_GEN_MASK	((1u << (32 - CHW_CID_SLOT_BITS)) - 1)
 
-uint64_t nfw_now_ms(struct nfw *fw)
-{
-	return fw->ops.now_ns(fw->opaque) / 1000000;
-}
-
 int nfw_conn_init(struct nfw *fw)
 {
 	uint32_t n = fw->cfg.max_conns, buckets = 1, i;

@@ -17,7 +17,7 @@
  * peer that has nearly filled what we offered.  Never for less than a
  * segment's worth (receiver SWS avoidance, RFC 1122 4.2.3.3).
  */
-static bool nfw_window_opens(const struct nfw_conn *c)
+static inline bool nfw_window_opens(const struct nfw_conn *c)
 {
 	uint32_t offered = SEQ_GT(c->rcv_adv, c->rcv_nxt) ?
 			   c->rcv_adv - c->rcv_nxt : 0;

@@ -174,30 +174,6 @@ uint32_t nfw_csum_pseudo(const struct nfw_pkt *pkt, uint32_t l4_len)
 	return sum;
 }
 
-/* The pseudo-header of pkt's L4 segment of l4_len bytes, as a running sum. */
-static uint64_t nfw_csum_pseudo_acc(const struct nfw_pkt *pkt, uint32_t l4_len)
-{
-	const uint8_t *l3 = pkt->frame + pkt->l3_off;
-	uint64_t acc = nfw_csum_word(pkt->proto) + nfw_csum_word32(l4_len);
-	uint32_t src, dst;
-
-	if (pkt->v6)
-		return nfw_csum_acc(acc, l3 + 8, 32);
-	memcpy(&src, l3 + 12, 4);
-	memcpy(&dst, l3 + 16, 4);
-	return acc + src + dst;		/* no carry out of 2^34 */
-}
-
-/* True if the L4 checksum of a parsed, unfragmented frame is right. */
-bool nfw_csum_l4_ok(const struct nfw_pkt *pkt)
-{
-	uint32_t l4_len = pkt->l3_end - pkt->l4_off;
-	uint64_t acc = nfw_csum_pseudo_acc(pkt, l4_len);
-
-	acc = nfw_csum_acc(acc, pkt->frame + pkt->l4_off, l4_len);
-	return nfw_csum_acc_fold(acc) == 0xffff;
-}
-
 /*
  * True if the frame is TCP or UDP over IPv4/IPv6 (unfragmented) and its
  * L4 checksum is right: the host may then skip verifying it.

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define NFW_ETH_HLEN		14
 #define NFW_ETH_P_IP		0x0800
@@ -188,8 +189,35 @@ uint32_t nfw_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t nfw_csum_fold(uint32_t sum);
 uint32_t nfw_csum_pseudo(const struct nfw_pkt *pkt, uint32_t l4_len);
 bool nfw_csum_verify_l4(const uint8_t *frame, size_t len);
-bool nfw_csum_l4_ok(const struct nfw_pkt *pkt);
 int nfw_csum_insert(uint8_t *frame, size_t len, unsigned int start,
 		    unsigned int off);
+
+/* The pseudo-header of pkt's L4 segment of l4_len bytes, as a running sum. */
+static inline uint64_t nfw_csum_pseudo_acc(const struct nfw_pkt *pkt,
+					   uint32_t l4_len)
+{
+	const uint8_t *l3 = pkt->frame + pkt->l3_off;
+	uint64_t acc = nfw_csum_word(pkt->proto) + nfw_csum_word32(l4_len);
+	uint32_t src, dst;
+
+	if (pkt->v6)
+		return nfw_csum_acc(acc, l3 + 8, 32);
+	memcpy(&src, l3 + 12, 4);
+	memcpy(&dst, l3 + 16, 4);
+	return acc + src + dst;		/* no carry out of 2^34 */
+}
+
+/*
+ * True if the L4 checksum of a parsed, unfragmented frame is right.
+ * Inline: every segment of an offloaded connection is checked here.
+ */
+static inline bool nfw_csum_l4_ok(const struct nfw_pkt *pkt)
+{
+	uint32_t l4_len = pkt->l3_end - pkt->l4_off;
+	uint64_t acc = nfw_csum_pseudo_acc(pkt, l4_len);
+
+	acc = nfw_csum_acc(acc, pkt->frame + pkt->l4_off, l4_len);
+	return nfw_csum_acc_fold(acc) == 0xffff;
+}
 
 #endif /* NFW_PKT_H */

@@ -5,8 +5,6 @@
  */
 #include "nfw_priv.h"
 
-#define NFW_ENTRY_SIZE	16
-
 static const char *const nfw_ring_name[CHW_NUM_RINGS] = {
 	[CHW_RING_TX] = "tx", [CHW_RING_RX] = "rx",
 	[CHW_RING_CMD] = "cmd", [CHW_RING_EV] = "ev",
@@ -77,12 +75,6 @@ void nfw_ring_doorbell(struct nfw *fw, unsigned int r)
 		return;
 	}
 	ring->tail = val;
-}
-
-uint64_t nfw_ring_entry_addr(const struct nfw_ring *ring, uint32_t idx)
-{
-	return ring->base + (uint64_t)(idx & (ring->size - 1)) *
-			    NFW_ENTRY_SIZE;
 }
 
 /*

@@ -253,7 +253,6 @@ void nfw_conn_news(struct nfw *fw, struct nfw_conn *c, uint32_t ev);
 void nfw_conn_flush_events(struct nfw *fw);
 bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c);
 void nfw_resource_changed(struct nfw *fw);
-uint64_t nfw_now_ms(struct nfw *fw);
 void nfw_conn_close(struct nfw *fw, struct nfw_conn *c, uint32_t why);
 
 /* nfw_tcp_input.c */
