@@ -57,7 +57,8 @@ static inline uint32_t nfw_get_be32(const uint8_t *p)
  * from the host, and either may be malformed.  Inline, because every
  * frame from the wire is parsed first.
  */
-static inline int nfw_pkt_parse(struct nfw_pkt *pkt, const uint8_t *frame, size_t len)
+static inline int nfw_pkt_parse(struct nfw_pkt *pkt, const uint8_t *frame,
+				size_t len)
 {
 	size_t off = NFW_ETH_HLEN;
 	uint16_t type;

@@ -30,7 +30,9 @@ static int nfw_rx_complete(struct nfw *fw, uint32_t idx, uint16_t pkt_len,
  * A frame for the host stack: the next RX buffer it posted.  Kept out of
  * line so that offloaded segments, the hot path, do not pay its frame.
  */
-static __attribute__((noinline)) bool nfw_rx_host(struct nfw *fw, const void *frame, size_t len)
+static __attribute__((noinline)) bool nfw_rx_host(struct nfw *fw,
+						  const void *frame,
+						  size_t len)
 {
 	struct nfw_ring *ring = &fw->ring[CHW_RING_RX];
 

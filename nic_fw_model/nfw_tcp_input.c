@@ -431,8 +431,8 @@ static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
  * sends it (RECVD here, tcp_cleanup_rbuf() there), or the timer.  One
  * ACK per read rather than per two segments, as the host stack does.
  */
-static inline void nfw_tcp_ack_or_delay(struct nfw *fw, struct nfw_conn *c,
-				 uint32_t len)
+static inline void nfw_tcp_ack_or_delay(struct nfw *fw,
+					struct nfw_conn *c, uint32_t len)
 {
 	if (len >= c->mss)
 		c->segs_unacked++;
@@ -529,15 +529,6 @@ static void nfw_tcp_time_wait(struct nfw *fw, struct nfw_conn *c,
 }
 
 /*
- * Header prediction (Van Jacobson's, as in FreeBSD's tcp_input()): in a
- * bulk transfer nearly every segment is either the next in-order data,
- * acknowledging nothing new, or a pure ACK of new data.  For these the
- * checks below cannot fail (PAWS passes, the segment is acceptable, no
- * RST, SYN or FIN, no SACK news, no state change), so they are skipped
- * and the segment goes straight to the work the full path would do.
- * Anything else returns false and takes the full path.
- */
-/*
  * The predicted data segment when nothing is in the way: no reassembly,
  * all of it within the window and the buffer being filled, after what is
  * yet to be reported.  It is placed as nfw_tcp_data() would place it, in
@@ -577,6 +568,15 @@ static bool nfw_tcp_data_whole(struct nfw *fw, struct nfw_conn *c,
 	return true;
 }
 
+/*
+ * Header prediction (Van Jacobson's, as in FreeBSD's tcp_input()): in a
+ * bulk transfer nearly every segment is either the next in-order data,
+ * acknowledging nothing new, or a pure ACK of new data.  For these the
+ * checks below cannot fail (PAWS passes, the segment is acceptable, no
+ * RST, SYN or FIN, no SACK news, no state change), so they are skipped
+ * and the segment goes straight to the work the full path would do.
+ * Anything else returns false and takes the full path.
+ */
 static bool nfw_tcp_predicted(struct nfw *fw, struct nfw_conn *c,
 			      const struct nfw_seg *s)
 {
@@ -694,16 +694,14 @@ static void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c,
 }
 
 /*
- * A frame from the wire: if it belongs to an offloaded connection, run it
- * through TCP and return true; otherwise return false (the host's).
- */
-/*
  * The connection of a frame.  Frames come in trains of one connection,
- * so the last one found is tried first: a freed slot is zeroed and a
- * closed one is no longer ESTABLISHED or later, so a live match is in
- * the table and the hash would find the same.
+ * so the last one found is tried first.  A freed slot is zeroed and a
+ * closed connection is unhashed in state CLOSED, so a match in any other
+ * state is hashed, and is what the hash (one connection per 4-tuple)
+ * would find.
  */
-static struct nfw_conn *nfw_tcp_find(struct nfw *fw, const struct nfw_pkt *pkt)
+static struct nfw_conn *nfw_tcp_find(struct nfw *fw,
+				     const struct nfw_pkt *pkt)
 {
 	const uint8_t *ip = pkt->frame + pkt->l3_off;
 	const uint8_t *th = pkt->frame + pkt->l4_off;
@@ -723,6 +721,10 @@ static struct nfw_conn *nfw_tcp_find(struct nfw *fw, const struct nfw_pkt *pkt)
 	return c;
 }
 
+/*
+ * A frame from the wire: if it belongs to an offloaded connection, run it
+ * through TCP and return true; otherwise return false (the host's).
+ */
 bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len)
 {
 	struct nfw_pkt pkt;
