@@ -74,6 +74,8 @@ void nfw_cmd_run(struct nfw *fw)
 	struct nfw_ring *ring = &fw->ring[CHW_RING_CMD];
 	bool took = false;
 
+	/* one clock reading for the batch: commands take microseconds */
+	fw->now_ms = nfw_now_ms(fw);
 	while (ring->size && nfw_ring_pending(ring) &&
 	       nfw_ev_space(fw) >= NFW_EV_RESERVE) {
 		const struct chw_msg *m = nfw_ring_peek(fw, CHW_RING_CMD,

@@ -16,11 +16,6 @@
 
 #define NFW_GEN_MASK	((1u << (32 - CHW_CID_SLOT_BITS)) - 1)
 
-uint64_t nfw_now_ms(struct nfw *fw)
-{
-	return fw->ops.now_ns(fw->opaque) / 1000000;
-}
-
 int nfw_conn_init(struct nfw *fw)
 {
 	uint32_t n = fw->cfg.max_conns, buckets = 1, i;
@@ -138,16 +133,22 @@ struct nfw_conn *nfw_conn_alloc(struct nfw *fw, int *status)
 	return c;
 }
 
+/*
+ * Every frame from the wire is hashed, so the hash takes the addresses a
+ * word at a time (a multiplicative mix per word) rather than byte by byte.
+ */
 static uint32_t nfw_hash_tuple(bool v6, const uint8_t *laddr,
 			       const uint8_t *paddr, uint16_t lport,
 			       uint16_t pport)
 {
-	uint32_t h = 2166136261u ^ ((uint32_t)lport << 16 | pport);
+	uint32_t h = (uint32_t)lport << 16 | pport, l, p;
 	unsigned int i, n = v6 ? 16 : 4;
 
-	for (i = 0; i < n; i++) {
-		h = (h ^ laddr[i]) * 16777619u;
-		h = (h ^ paddr[i]) * 16777619u;
+	for (i = 0; i < n; i += 4) {
+		memcpy(&l, laddr + i, 4);
+		memcpy(&p, paddr + i, 4);
+		h = (h ^ l) * 0x9e3779b1u;
+		h = (h ^ p) * 0x85ebca6bu;
 	}
 	return h ^ (h >> 15);
 }
@@ -183,14 +184,13 @@ struct nfw_conn *nfw_conn_lookup(struct nfw *fw, bool v6,
 				 uint16_t lport, uint16_t pport)
 {
 	struct nfw_conn *c;
-	size_t alen = v6 ? 16 : 4;
 
 	c = fw->hash[nfw_hash_tuple(v6, laddr, paddr, lport, pport) &
 		     fw->hash_mask];
 	for (; c; c = c->hnext)
 		if (c->lport == lport && c->pport == pport && c->v6 == v6 &&
-		    !memcmp(c->laddr, laddr, alen) &&
-		    !memcmp(c->paddr, paddr, alen))
+		    nfw_addr_eq(c->laddr, laddr, v6) &&
+		    nfw_addr_eq(c->paddr, paddr, v6))
 			return c;
 	return NULL;
 }

@@ -10,14 +10,21 @@
 
 #include "nfw_tcp.h"
 
-/* A window update is worth a segment when the edge moves this far. */
-static bool nfw_window_opens(const struct nfw_conn *c)
+/*
+ * A window update is worth a segment of its own only when the window at
+ * least doubles, Linux's rule (tcp_cleanup_rbuf()): the ACK every second
+ * segment already carries the window while data flows, so this is for a
+ * peer that has nearly filled what we offered.  Never for less than a
+ * segment's worth (receiver SWS avoidance, RFC 1122 4.2.3.3).
+ */
+static inline bool nfw_window_opens(const struct nfw_conn *c)
 {
-	uint32_t right = c->rcv_nxt + nfw_tcp_rcv_space(c);
-	uint32_t step = 2u * c->mss < c->rcvbuf / 2 ? 2u * c->mss :
-			c->rcvbuf / 2;
+	uint32_t offered = SEQ_GT(c->rcv_adv, c->rcv_nxt) ?
+			   c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t now = nfw_tcp_rcv_space(c);
+	uint32_t step = c->mss < c->rcvbuf / 2 ? c->mss : c->rcvbuf / 2;
 
-	return SEQ_GT(right, c->rcv_adv) && right - c->rcv_adv >= step;
+	return now / 2 >= offered && now - offered >= step;
 }
 
 static int nfw_cmd_handoff(struct nfw *fw, const struct chw_cmd_handoff *m,
@@ -111,7 +118,12 @@ static int nfw_cmd_recvd(struct nfw *fw, struct nfw_conn *c,
 	if (len > unread)
 		return CHW_ST_BAD_LEN;
 	c->copied_seq += (uint32_t)len;
-	if (nfw_window_opens(c)) {
+	/*
+	 * The ACK held back while the window shrank (nfw_tcp_input.c) goes
+	 * with the read, as in Linux's tcp_cleanup_rbuf(): more than a
+	 * segment arrived since the last one.
+	 */
+	if (c->rcv_nxt - c->rcv_wup > c->mss || nfw_window_opens(c)) {
 		c->flags |= NFW_CF_ACK_NOW;
 		nfw_tcp_output(fw, c);
 	}
@@ -138,6 +150,7 @@ static int nfw_cmd_post(struct nfw *fw, struct nfw_conn *c,
 	b->len = len;
 	b->used = 0;
 	c->rbuf_count++;
+	c->rbuf_room += len;
 	if (nfw_window_opens(c)) {
 		c->flags |= NFW_CF_ACK_NOW;
 		nfw_tcp_output(fw, c);
@@ -207,7 +220,6 @@ void nfw_conn_cmd(struct nfw *fw, uint32_t idx, const struct chw_msg *m)
 	struct nfw_conn *c = NULL;
 	int st;
 
-	fw->now_ms = nfw_now_ms(fw);
 	switch (m->op) {
 	case CHW_OP_HANDOFF:
 		st = nfw_cmd_handoff(fw, (const void *)m, &val);

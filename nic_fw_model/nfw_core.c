@@ -314,7 +314,6 @@ unsigned int nfw_run(struct nfw *fw)
 {
 	uint32_t pend = nfw_xchg(&fw->pending, 0);
 	unsigned int ret = 0;
-	unsigned int r;
 
 	if (pend & NFW_PEND_RESET) {
 		uint32_t link = nfw_load(&fw->link_up);
@@ -333,20 +332,28 @@ unsigned int nfw_run(struct nfw *fw)
 		nfw_or(&fw->irq_cause, CHW_IRQ_MISC);
 		nfw_irq_batch(fw, CHW_VEC_MISC);
 	}
+	/* a run per burst of frames: each step is skipped when idle */
 	if (fw->enabled) {
-		for (r = 0; r < CHW_NUM_RINGS; r++)
-			if (pend & NFW_PEND_RING(r))
-				nfw_ring_doorbell(fw, r);
+		uint32_t rings = pend & (NFW_PEND_RING(CHW_NUM_RINGS) - 1);
+
+		for (; rings; rings &= rings - 1)
+			nfw_ring_doorbell(fw, __builtin_ctz(rings));
 		if (pend & NFW_PEND_RING(CHW_RING_RX))
 			ret |= NFW_RUN_RX_READY;
 		if (pend & NFW_PEND_RESOURCE)
 			fw->res_dirty = true;
-		nfw_tx_run(fw);
-		nfw_conn_flush_events(fw);
-		nfw_cmd_run(fw);
-		nfw_conn_flush_events(fw);
+		if (nfw_ring_pending(&fw->ring[CHW_RING_TX]))
+			nfw_tx_run(fw);
+		if (fw->ev_list || fw->res_dirty)
+			nfw_conn_flush_events(fw);
+		if (nfw_ring_pending(&fw->ring[CHW_RING_CMD])) {
+			nfw_cmd_run(fw);
+			if (fw->ev_list || fw->res_dirty)
+				nfw_conn_flush_events(fw);
+		}
 	}
-	nfw_irq_flush(fw);
+	if (fw->irq_batch)
+		nfw_irq_flush(fw);
 	if (nfw_load(&fw->pending))
 		ret |= NFW_RUN_AGAIN;
 	return ret;

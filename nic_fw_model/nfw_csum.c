@@ -12,44 +12,121 @@ static inline uint64_t nfw_add_carry(uint64_t a, uint64_t b)
 	return a + (a < b);
 }
 
+#if defined(__x86_64__) && !defined(NFW_CSUM_PORTABLE)
+/* Add k quadwords at p to acc, carries going around: "addq; adcq...". */
+#define NFW_ADC(off)	"adcq " #off "(%[p]), %[acc]\n\t"
+#define NFW_ADC_CHAIN(k, body)						\
+	__asm__("addq 0(%[p]), %[acc]\n\t" body "adcq $0, %[acc]"	\
+		: [acc] "+r" (acc)					\
+		: [p] "r" (p), "m" (*(const uint8_t (*)[8 * (k)])p)	\
+		: "cc")
+
+/*
+ * Sum n quadwords at p into acc (end-around carry).  This is where
+ * receive and send spend their checksum time, so it is one add-with-carry
+ * per eight bytes, as Linux's csum_partial(): 128 bytes per turn of the
+ * loop, whose lea and dec leave the carry alone, then what is left in
+ * straight lines of 8, 4, 2 and 1.
+ */
+static uint64_t nfw_csum_words(uint64_t acc, const uint8_t *p, size_t n)
+{
+	size_t turns = n / 16;
+
+	if (turns) {
+		__asm__("clc\n"
+			"1:\n\t"
+			NFW_ADC(0) NFW_ADC(8) NFW_ADC(16) NFW_ADC(24)
+			NFW_ADC(32) NFW_ADC(40) NFW_ADC(48) NFW_ADC(56)
+			NFW_ADC(64) NFW_ADC(72) NFW_ADC(80) NFW_ADC(88)
+			NFW_ADC(96) NFW_ADC(104) NFW_ADC(112) NFW_ADC(120)
+			"lea 128(%[p]), %[p]\n\t"
+			"dec %[n]\n\t"
+			"jnz 1b\n\t"
+			"adcq $0, %[acc]"
+			: [acc] "+r" (acc), [p] "+r" (p), [n] "+r" (turns)
+			: : "cc", "memory");	/* reads 128 * turns bytes */
+	}
+	if (n & 8) {
+		NFW_ADC_CHAIN(8, NFW_ADC(8) NFW_ADC(16) NFW_ADC(24) NFW_ADC(32)
+				 NFW_ADC(40) NFW_ADC(48) NFW_ADC(56));
+		p += 64;
+	}
+	if (n & 4) {
+		NFW_ADC_CHAIN(4, NFW_ADC(8) NFW_ADC(16) NFW_ADC(24));
+		p += 32;
+	}
+	if (n & 2) {
+		NFW_ADC_CHAIN(2, NFW_ADC(8));
+		p += 16;
+	}
+	if (n & 1)
+		NFW_ADC_CHAIN(1, "");
+	return acc;
+}
+#else
+/*
+ * Elsewhere, 32-bit halves summed into 64 bits cannot overflow for any
+ * frame we see, and need no carry at all.
+ */
+static uint64_t nfw_csum_words(uint64_t acc, const uint8_t *p, size_t n)
+{
+	uint64_t hi = 0, lo = 0;
+	uint32_t w[2];
+
+	for (; n; n--, p += 8) {
+		memcpy(w, p, 8);
+		lo += w[0];
+		hi += w[1];
+	}
+	return nfw_add_carry(acc, nfw_add_carry(lo, hi));
+}
+#endif
+
+/*
+ * Add len bytes at data to a running sum in the CPU's byte order (see
+ * nfw_pkt.h).  The one's-complement sum does not care which byte of a
+ * word is high (RFC 1071 2.(B)), nor where a word sits in a wider add
+ * (2^16 is 1 modulo 0xffff), so eight bytes at a time are added as they
+ * lie in memory and the result is swapped once, when it is folded.  Every
+ * piece of a chain but the last must have an even length.
+ */
+uint64_t nfw_csum_acc(uint64_t acc, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	if (len >= 8) {
+		acc = nfw_csum_words(acc, p, len / 8);
+		p += len & ~(size_t)7;
+		len &= 7;
+	}
+	/* the tail in fixed-size pieces, each at an even offset */
+	if (len & 4) {
+		uint32_t v;
+
+		memcpy(&v, p, 4);
+		acc = nfw_add_carry(acc, v);
+		p += 4;
+	}
+	if (len & 2) {
+		uint16_t v;
+
+		memcpy(&v, p, 2);
+		acc = nfw_add_carry(acc, v);
+		p += 2;
+	}
+	if (len & 1)	/* the high byte of a last, padded word */
+		acc = nfw_add_carry(acc, nfw_csum_word((uint16_t)(*p << 8)));
+	return acc;
+}
+
 /*
  * Add len bytes at data to a one's-complement accumulator (the sum of
- * big-endian 16-bit words).  The sum is independent of byte order (RFC
- * 1071 2.(B)), so the words are added eight bytes at a time in the CPU's
- * order and the folded result swapped once.  Only the last call of a
- * chain may have an odd length.
+ * big-endian 16-bit words).  Only the last call of a chain may have an
+ * odd length.
  */
 uint32_t nfw_csum_add(uint32_t sum, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	uint64_t acc = 0, w[4];
-	uint32_t r;
-
-	for (; len >= 32; p += 32, len -= 32) {
-		memcpy(w, p, 32);
-		acc = nfw_add_carry(acc, w[0]);
-		acc = nfw_add_carry(acc, w[1]);
-		acc = nfw_add_carry(acc, w[2]);
-		acc = nfw_add_carry(acc, w[3]);
-	}
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(w, p, 8);
-		acc = nfw_add_carry(acc, w[0]);
-	}
-	if (len) {
-		w[0] = 0;
-		memcpy(w, p, len);
-		acc = nfw_add_carry(acc, w[0]);
-	}
-	acc = (acc & 0xffffffff) + (acc >> 32);
-	acc = (acc & 0xffffffff) + (acc >> 32);
-	r = (uint32_t)acc;
-	r = (r & 0xffff) + (r >> 16);
-	r = (r & 0xffff) + (r >> 16);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	r = ((r >> 8) | (r << 8)) & 0xffff;
-#endif
-	sum += r;
+	sum += nfw_csum_acc_fold(nfw_csum_acc(0, data, len));
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (sum & 0xffff) + (sum >> 16);
 }
@@ -104,7 +181,7 @@ uint32_t nfw_csum_pseudo(const struct nfw_pkt *pkt, uint32_t l4_len)
 bool nfw_csum_verify_l4(const uint8_t *frame, size_t len)
 {
 	struct nfw_pkt pkt;
-	uint32_t l4_len, sum;
+	uint32_t l4_len;
 
 	if (nfw_pkt_parse(&pkt, frame, len) < 0 || pkt.frag)
 		return false;
@@ -114,7 +191,5 @@ bool nfw_csum_verify_l4(const uint8_t *frame, size_t len)
 	if (pkt.proto == NFW_IPPROTO_UDP && l4_len >= 8 &&
 	    frame[pkt.l4_off + 6] == 0 && frame[pkt.l4_off + 7] == 0)
 		return !pkt.v6;	/* no checksum: allowed on IPv4 only */
-	sum = nfw_csum_pseudo(&pkt, l4_len);
-	sum = nfw_csum_add(sum, frame + pkt.l4_off, l4_len);
-	return nfw_csum_fold(sum) == 0xffff;
+	return nfw_csum_l4_ok(&pkt);
 }

@@ -16,15 +16,6 @@ static uint8_t nfw_ev_phase(const struct nfw_ring *ring, uint32_t idx)
 	return (idx & ring->size) ? 0 : CHW_EV_PHASE;
 }
 
-uint32_t nfw_ev_space(const struct nfw *fw)
-{
-	const struct nfw_ring *ring = &fw->ring[CHW_RING_EV];
-
-	if (!ring->size)
-		return 0;
-	return ring->size - (ring->head - ring->tail);
-}
-
 /* Post one 16-byte event.  False if the ring is full or unreachable. */
 bool nfw_ev_post(struct nfw *fw, const void *msg)
 {

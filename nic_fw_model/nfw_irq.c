@@ -14,13 +14,11 @@ static void nfw_irq_try_fire(struct nfw *fw, uint32_t vecs)
 {
 	uint32_t ready = vecs & nfw_load(&fw->irq_want) &
 			 ~nfw_load(&fw->irq_mask);
-	unsigned int v;
 
-	for (v = 0; v < CHW_NUM_VECTORS; v++) {
+	for (; ready; ready &= ready - 1) {
+		unsigned int v = __builtin_ctz(ready);
 		uint32_t bit = 1u << v;
 
-		if (!(ready & bit))
-			continue;
 		if (!(nfw_and(&fw->irq_armed, ~bit) & bit))
 			continue;	/* not armed, or another thread fired */
 		nfw_and(&fw->irq_want, ~bit);
@@ -29,13 +27,17 @@ static void nfw_irq_try_fire(struct nfw *fw, uint32_t vecs)
 	}
 }
 
+/* News on the vectors in bits: note the causes, fire what is armed. */
+static void nfw_irq_news(struct nfw *fw, uint32_t bits)
+{
+	nfw_or(&fw->irq_cause, bits);
+	nfw_or(&fw->irq_want, bits);
+	nfw_irq_try_fire(fw, bits);
+}
+
 void nfw_irq_notify(struct nfw *fw, unsigned int vec)
 {
-	uint32_t bit = 1u << vec;
-
-	nfw_or(&fw->irq_cause, bit);
-	nfw_or(&fw->irq_want, bit);
-	nfw_irq_try_fire(fw, bit);
+	nfw_irq_news(fw, 1u << vec);
 }
 
 /* Re-arm vecs; a vector whose news arrived meanwhile fires now. */
@@ -45,13 +47,12 @@ void nfw_irq_arm(struct nfw *fw, uint32_t vecs)
 	nfw_irq_try_fire(fw, CHW_IRQ_ALL);
 }
 
+/* The news of a run, all vectors at once. */
 void nfw_irq_flush(struct nfw *fw)
 {
 	uint32_t batch = fw->irq_batch;
-	unsigned int v;
 
 	fw->irq_batch = 0;
-	for (v = 0; v < CHW_NUM_VECTORS; v++)
-		if (batch & (1u << v))
-			nfw_irq_notify(fw, v);
+	if (batch)
+		nfw_irq_news(fw, batch);
 }

@@ -30,6 +30,9 @@
 #define NFW_PEND_LINK		(1u << 10)
 #define NFW_PEND_RESOURCE	(1u << 11)	/* announce what is free */
 
+/* Every ring entry (descriptor, command, event) is 16 bytes. */
+#define NFW_ENTRY_SIZE		16
+
 /* Descriptors read from host memory in one DMA, per ring. */
 #define NFW_DESC_BATCH		32
 
@@ -94,6 +97,7 @@ struct nfw {
 	bool res_dirty;			/* resources changed: tell the OS */
 	uint64_t now_ms;		/* clock at the start of this run */
 	uint8_t *pkt;			/* scratch for one TCP segment */
+	struct nfw_conn *rx_last;	/* the last frame's connection */
 };
 
 /* little-endian helpers for ABI fields */
@@ -105,6 +109,12 @@ static inline void nfw_stat_add(struct nfw *fw, enum chw_stat idx,
 				uint64_t n)
 {
 	__atomic_fetch_add(&fw->stats[idx], n, __ATOMIC_RELAXED);
+}
+
+/* The firmware's clock in ms: read for every segment, so inline. */
+static inline uint64_t nfw_now_ms(struct nfw *fw)
+{
+	return fw->ops.now_ns(fw->opaque) / 1000000;
 }
 
 void nfw_log(struct nfw *fw, const char *fmt, ...)
@@ -123,10 +133,22 @@ void nfw_irq_flush(struct nfw *fw);
 bool nfw_ring_enable(struct nfw *fw, unsigned int r);
 void nfw_ring_disable(struct nfw_ring *ring);
 void nfw_ring_doorbell(struct nfw *fw, unsigned int r);
-uint32_t nfw_ring_pending(const struct nfw_ring *ring);
+/* Entries the host produced that the firmware has not consumed. */
+static inline uint32_t nfw_ring_pending(const struct nfw_ring *ring)
+{
+	return ring->tail - ring->head;
+}
 const void *nfw_ring_peek(struct nfw *fw, unsigned int r, uint32_t idx);
-uint64_t nfw_ring_entry_addr(const struct nfw_ring *ring, uint32_t idx);
-void nfw_ring_publish_head(struct nfw_ring *ring);
+static inline uint64_t nfw_ring_entry_addr(const struct nfw_ring *ring,
+					   uint32_t idx)
+{
+	return ring->base + (uint64_t)(idx & (ring->size - 1)) *
+			    NFW_ENTRY_SIZE;
+}
+static inline void nfw_ring_publish_head(struct nfw_ring *ring)
+{
+	nfw_store(&ring->head_reg, ring->head);
+}
 void nfw_dma_error(struct nfw *fw, uint64_t addr, size_t len,
 		   const char *what);
 
@@ -140,7 +162,15 @@ int nfw_tso_segment(struct nfw *fw, uint8_t *frame, size_t len,
 /* nfw_rx.c: see nfw_rx_frame() in nfw.h */
 
 /* nfw_ev.c */
-uint32_t nfw_ev_space(const struct nfw *fw);
+/* Free event slots (none while the ring is off). */
+static inline uint32_t nfw_ev_space(const struct nfw *fw)
+{
+	const struct nfw_ring *ring = &fw->ring[CHW_RING_EV];
+
+	if (!ring->size)
+		return 0;
+	return ring->size - (ring->head - ring->tail);
+}
 bool nfw_ev_post(struct nfw *fw, const void *msg);
 
 /* nfw_cmd.c */

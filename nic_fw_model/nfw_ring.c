@@ -5,8 +5,6 @@
  */
 #include "nfw_priv.h"
 
-#define NFW_ENTRY_SIZE	16
-
 static const char *const nfw_ring_name[CHW_NUM_RINGS] = {
 	[CHW_RING_TX] = "tx", [CHW_RING_RX] = "rx",
 	[CHW_RING_CMD] = "cmd", [CHW_RING_EV] = "ev",
@@ -79,18 +77,6 @@ void nfw_ring_doorbell(struct nfw *fw, unsigned int r)
 	ring->tail = val;
 }
 
-/* Entries the host produced that the firmware has not consumed. */
-uint32_t nfw_ring_pending(const struct nfw_ring *ring)
-{
-	return ring->tail - ring->head;
-}
-
-uint64_t nfw_ring_entry_addr(const struct nfw_ring *ring, uint32_t idx)
-{
-	return ring->base + (uint64_t)(idx & (ring->size - 1)) *
-			    NFW_ENTRY_SIZE;
-}
-
 /*
  * The entry at idx, which must be produced (idx - head < pending).  Reads a
  * batch of entries up to the tail or the end of the ring in one DMA.
@@ -122,7 +108,3 @@ const void *nfw_ring_peek(struct nfw *fw, unsigned int r, uint32_t idx)
 	return ring->cache[0];
 }
 
-void nfw_ring_publish_head(struct nfw_ring *ring)
-{
-	nfw_store(&ring->head_reg, ring->head);
-}

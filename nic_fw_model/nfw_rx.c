@@ -26,17 +26,15 @@ static int nfw_rx_complete(struct nfw *fw, uint32_t idx, uint16_t pkt_len,
 				 &status, 1);
 }
 
-bool nfw_rx_frame(struct nfw *fw, const void *frame, size_t len)
+/*
+ * A frame for the host stack: the next RX buffer it posted.  Kept out of
+ * line so that offloaded segments, the hot path, do not pay its frame.
+ */
+static __attribute__((noinline)) bool nfw_rx_host(struct nfw *fw,
+						  const void *frame,
+						  size_t len)
 {
 	struct nfw_ring *ring = &fw->ring[CHW_RING_RX];
-
-	if (!fw->enabled || fw->failed || !ring->size ||
-	    !nfw_load(&fw->link_up))
-		return true;	/* a stopped NIC drops what arrives */
-
-	/* the lookup layer: offloaded connections' segments go to TCP */
-	if (nfw_tcp_rx(fw, frame, len))
-		return true;
 
 	while (nfw_ring_pending(ring)) {
 		const struct chw_rx_desc *d = nfw_ring_peek(fw, CHW_RING_RX,
@@ -85,4 +83,16 @@ bool nfw_rx_frame(struct nfw *fw, const void *frame, size_t len)
 	}
 	nfw_stat_add(fw, CHW_STAT_RX_NO_BUF, 1);
 	return false;
+}
+
+bool nfw_rx_frame(struct nfw *fw, const void *frame, size_t len)
+{
+	if (!fw->enabled || fw->failed || !fw->ring[CHW_RING_RX].size ||
+	    !nfw_load(&fw->link_up))
+		return true;	/* a stopped NIC drops what arrives */
+
+	/* the lookup layer: offloaded connections' segments go to TCP */
+	if (nfw_tcp_rx(fw, frame, len))
+		return true;
+	return nfw_rx_host(fw, frame, len);
 }

@@ -140,6 +140,7 @@ struct nfw_conn {
 	uint32_t copied_seq;		/* the application read up to here */
 	uint32_t rcvbuf;		/* the OS's receive buffer size */
 	uint32_t segs_unacked;		/* full segments since our last ACK */
+	uint32_t rcv_wup;		/* rcv_nxt when we last sent a window */
 
 	/* -- timestamps (RFC 7323) -- */
 	uint32_t ts_offset;		/* TSval = now_ms + ts_offset */
@@ -180,11 +181,15 @@ struct nfw_conn {
 	uint32_t pair_count;
 	uint32_t pair_cap;		/* power of two */
 	uint32_t pair_off;		/* bytes of pairs[head] already acked */
+	uint32_t fetch_pair;		/* 1 + the pair the last fetch ended
+					 * in, counted from head; 0: none */
+	uint32_t fetch_seq;		/* the sequence number it starts at */
 
 	/* -- receive buffers and reassembly -- */
 	struct nfw_rbuf rbuf[NFW_RBUFS];
 	uint32_t rbuf_head;		/* the buffer being filled */
 	uint32_t rbuf_count;
+	uint32_t rbuf_room;		/* bytes posted, not yet written */
 	struct nfw_ooo *ooo;
 	uint32_t ooo_segs;
 	uint32_t ooo_bytes;
@@ -201,12 +206,34 @@ struct nfw_conn {
 	uint8_t laddr[16], paddr[16];
 	uint8_t lmac[6], pmac[6];
 
+	/* -- what every segment's headers start from (nfw_tcp_output.c) -- */
+	uint8_t hdr_len;		/* 0: not built yet */
+	uint8_t hdr[NFW_ETH_HLEN + 40];	/* Ethernet and IP, length and id 0 */
+	uint64_t hdr_sum;		/* the IPv4 header's running sum */
+	uint64_t pseudo_sum;		/* the pseudo-header's, length apart */
+
 	/* -- accounting -- */
 	uint32_t mem;			/* NIC memory charged */
 	uint64_t last_rx_ms;		/* for idle choice and keepalive */
 	uint64_t bytes_sent, bytes_rcvd;
 	uint32_t rexmits;
 };
+
+/* Equal IPv4 or IPv6 addresses, compared a word at a time. */
+static inline bool nfw_addr_eq(const uint8_t *a, const uint8_t *b, bool v6)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	if (!v6) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		return u == v;
+	}
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]));
+}
 
 /* nfw_conn.c: the table, memory, and news for the OS */
 int nfw_conn_init(struct nfw *fw);
@@ -226,22 +253,48 @@ void nfw_conn_news(struct nfw *fw, struct nfw_conn *c, uint32_t ev);
 void nfw_conn_flush_events(struct nfw *fw);
 bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c);
 void nfw_resource_changed(struct nfw *fw);
-uint64_t nfw_now_ms(struct nfw *fw);
 void nfw_conn_close(struct nfw *fw, struct nfw_conn *c, uint32_t why);
 
 /* nfw_tcp_input.c */
 bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len);
-void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c, const uint8_t *frame,
-		   size_t len);
 
 /* nfw_tcp_output.c */
 void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c);
+
+/*
+ * Nothing to send but perhaps an ACK: the send queue all sent (and the
+ * FIN, if one is queued), and an open window (else a probe may be due).
+ */
+static inline bool nfw_tcp_all_sent(const struct nfw_conn *c)
+{
+	if (!c->snd_wnd)
+		return false;
+	if (c->snd_nxt == c->write_seq)
+		return !(c->flags & NFW_CF_FIN_QUEUED);
+	return SEQ_GT(c->snd_nxt, c->write_seq);	/* our FIN is out */
+}
+
+/* Bytes of receive window the OS can take now: buffer room and posts. */
+static inline uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c)
+{
+	/* copied_seq stops in front of an unread FIN, as in Linux */
+	uint32_t unread = c->rcv_nxt - c->copied_seq -
+			  ((c->flags & NFW_CF_FIN_RCVD) ? 1 : 0);
+	uint32_t space = c->rcvbuf > unread ? c->rcvbuf - unread : 0;
+
+	return space < c->rbuf_room ? space : c->rbuf_room;
+}
+
+/* Nothing for nfw_tcp_output() to do, decided without a call. */
+static inline bool nfw_tcp_quiet(const struct nfw_conn *c)
+{
+	return !(c->flags & NFW_CF_ACK_NOW) && nfw_tcp_all_sent(c);
+}
 void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		      uint8_t tcp_flags);
 void nfw_tcp_rexmit_una(struct nfw *fw, struct nfw_conn *c);
 int nfw_tcp_rexmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		   uint32_t len);
-uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c);
 void nfw_tcp_drop_acked(struct nfw *fw, struct nfw_conn *c, uint32_t acked);
 
 /* nfw_tcp_sack.c */

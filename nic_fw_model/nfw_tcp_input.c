@@ -42,9 +42,16 @@ static int nfw_seg_parse(struct nfw_seg *s, const struct nfw_pkt *pkt)
 	s->wnd = nfw_get_be16(th + 14);
 	s->data = th + thl;
 	s->len = pkt->l3_end - pkt->l4_off - thl;
+	s->nsack = 0;
+	/* what every segment of a Linux peer carries: NOP NOP TS */
+	if (thl == 32 && nfw_get_be32(th + 20) == 0x0101080a) {
+		s->has_ts = true;
+		s->tsval = nfw_get_be32(th + 24);
+		s->tsecr = nfw_get_be32(th + 28);
+		return 0;
+	}
 	s->has_ts = false;
 	s->tsval = s->tsecr = 0;
-	s->nsack = 0;
 	for (o = th + 20, end = th + thl; o < end;) {
 		if (*o == NFW_TCPOPT_EOL)
 			break;
@@ -111,7 +118,9 @@ static uint32_t nfw_tcp_place(struct nfw *fw, struct nfw_conn *c,
 			len -= n;
 		}
 		b->used += n;
-		nfw_conn_news(fw, c, NFW_EV_RECV);
+		c->rbuf_room -= n;
+		if (!c->on_ev_list || !(c->ev_pending & NFW_EV_RECV))
+			nfw_conn_news(fw, c, NFW_EV_RECV);
 		if (b->used == b->len) {
 			c->recv_flags |= CHW_RECV_BUF_DONE;
 			c->rbuf_head = (c->rbuf_head + 1) % NFW_RBUFS;
@@ -313,6 +322,55 @@ static void nfw_tcp_dupack(struct nfw *fw, struct nfw_conn *c)
 	/* below the threshold, limited transmit sends in output */
 }
 
+/* The ACK moved snd_una: RTT, the send queue, congestion control. */
+static void nfw_tcp_new_ack(struct nfw *fw, struct nfw_conn *c,
+			    const struct nfw_seg *s)
+{
+	uint32_t end = SEQ_MIN(s->ack, c->write_seq);
+	uint32_t data = SEQ_GT(end, c->snd_una) ? end - c->snd_una : 0;
+	uint32_t acked = s->ack - c->snd_una;
+
+	nfw_tcp_rtt_sample(fw, c, s);
+	nfw_tcp_drop_acked(fw, c, data);
+	c->snd_una = s->ack;
+	nfw_sack_advance(c);
+	if (SEQ_LT(c->snd_nxt, c->snd_una))
+		c->snd_nxt = c->snd_una;
+	if (data) {
+		c->acked_unreported += data;
+		nfw_conn_news(fw, c, NFW_EV_ACK);
+	}
+	nfw_tcp_cc_ack(fw, c, acked);
+	if (!(c->flags & NFW_CF_RECOVERY))
+		c->dupacks = 0;
+	if (c->snd_una == c->snd_max)
+		c->t_rexmt = 0;
+	else if (!(c->flags & NFW_CF_RECOVERY))
+		nfw_tcp_arm_rexmt(fw, c);
+	/* SACK may show a loss on an ACK that still moved snd_una */
+	if (nfw_sack_on(c) && !(c->flags & NFW_CF_RECOVERY) &&
+	    nfw_sack_loss_detected(c))
+		nfw_tcp_enter_recovery(fw, c);
+}
+
+/* Send window update (RFC 9293 3.10.7.4, fifth check). */
+static void nfw_tcp_snd_wnd_update(struct nfw_conn *c,
+				   const struct nfw_seg *s, uint32_t wnd)
+{
+	if (SEQ_LT(c->snd_wl1, s->seq) ||
+	    (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack))) {
+		c->snd_wnd = wnd;
+		c->snd_wl1 = s->seq;
+		c->snd_wl2 = s->ack;
+		if (wnd > c->max_window)
+			c->max_window = wnd;
+		if (wnd) {
+			c->t_persist = 0;
+			c->persist_ms = 0;
+		}
+	}
+}
+
 /* Returns false if the connection is gone. */
 static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
 			const struct nfw_seg *s)
@@ -342,46 +400,9 @@ static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
 		else if (s->ack != c->snd_una || s->len)
 			c->dupacks = 0;
 	} else {
-		uint32_t end = SEQ_MIN(s->ack, c->write_seq);
-		uint32_t data = SEQ_GT(end, c->snd_una) ? end - c->snd_una : 0;
-		uint32_t acked = s->ack - c->snd_una;
-
-		nfw_tcp_rtt_sample(fw, c, s);
-		nfw_tcp_drop_acked(fw, c, data);
-		c->snd_una = s->ack;
-		nfw_sack_advance(c);
-		if (SEQ_LT(c->snd_nxt, c->snd_una))
-			c->snd_nxt = c->snd_una;
-		if (data) {
-			c->acked_unreported += data;
-			nfw_conn_news(fw, c, NFW_EV_ACK);
-		}
-		nfw_tcp_cc_ack(fw, c, acked);
-		if (!(c->flags & NFW_CF_RECOVERY))
-			c->dupacks = 0;
-		if (c->snd_una == c->snd_max)
-			c->t_rexmt = 0;
-		else if (!(c->flags & NFW_CF_RECOVERY))
-			nfw_tcp_arm_rexmt(fw, c);
-		/* SACK may show a loss on an ACK that still moved snd_una */
-		if (nfw_sack_on(c) && !(c->flags & NFW_CF_RECOVERY) &&
-		    nfw_sack_loss_detected(c))
-			nfw_tcp_enter_recovery(fw, c);
+		nfw_tcp_new_ack(fw, c, s);
 	}
-
-	/* send window update (RFC 9293 3.10.7.4, fifth check) */
-	if (SEQ_LT(c->snd_wl1, s->seq) ||
-	    (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack))) {
-		c->snd_wnd = wnd;
-		c->snd_wl1 = s->seq;
-		c->snd_wl2 = s->ack;
-		if (wnd > c->max_window)
-			c->max_window = wnd;
-		if (wnd) {
-			c->t_persist = 0;
-			c->persist_ms = 0;
-		}
-	}
+	nfw_tcp_snd_wnd_update(c, s, wnd);
 
 	/* our FIN acknowledged */
 	if ((c->flags & NFW_CF_FIN_SENT) &&
@@ -399,6 +420,27 @@ static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
 		}
 	}
 	return true;
+}
+
+/*
+ * In-order data was taken: ACK now, or let the delayed-ACK timer do it.
+ * RFC 1122/5681 ask for an ACK at least every second full-sized segment;
+ * Linux (__tcp_ack_snd_check()) sends it at once only if the window it
+ * would offer is no smaller than the one it last offered.  While the
+ * window shrinks (the data waits for the reader) the reader's progress
+ * sends it (RECVD here, tcp_cleanup_rbuf() there), or the timer.  One
+ * ACK per read rather than per two segments, as the host stack does.
+ */
+static inline void nfw_tcp_ack_or_delay(struct nfw *fw,
+					struct nfw_conn *c, uint32_t len)
+{
+	if (len >= c->mss)
+		c->segs_unacked++;
+	if (c->segs_unacked >= 2 &&
+	    nfw_tcp_rcv_space(c) >= c->rcv_adv - c->rcv_wup)
+		c->flags |= NFW_CF_ACK_NOW;
+	else if (!c->t_delack)
+		c->t_delack = fw->now_ms + NFW_DELACK_MS;
 }
 
 static void nfw_tcp_data(struct nfw *fw, struct nfw_conn *c,
@@ -441,13 +483,7 @@ static void nfw_tcp_data(struct nfw *fw, struct nfw_conn *c,
 	}
 	if (s->flags & NFW_TCP_PSH)
 		c->recv_flags |= CHW_RECV_PSH;
-	/* RFC 1122/5681: ACK at least every second full segment */
-	if (len >= c->mss)
-		c->segs_unacked++;
-	if (c->segs_unacked >= 2)
-		c->flags |= NFW_CF_ACK_NOW;
-	else if (!c->t_delack)
-		c->t_delack = fw->now_ms + NFW_DELACK_MS;
+	nfw_tcp_ack_or_delay(fw, c, len);
 }
 
 static void nfw_tcp_fin(struct nfw *fw, struct nfw_conn *c)
@@ -492,14 +528,97 @@ static void nfw_tcp_time_wait(struct nfw *fw, struct nfw_conn *c,
 	nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
 }
 
-void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c, const uint8_t *frame,
-		   size_t flen)
+/*
+ * The predicted data segment when nothing is in the way: no reassembly,
+ * all of it within the window and the buffer being filled, after what is
+ * yet to be reported.  It is placed as nfw_tcp_data() would place it, in
+ * one piece.  False, having changed nothing, for anything else (or a
+ * DMA failure, which nfw_tcp_data() meets again and handles).
+ */
+static bool nfw_tcp_data_whole(struct nfw *fw, struct nfw_conn *c,
+			       const struct nfw_seg *s)
 {
-	struct nfw_pkt pkt;
+	struct nfw_rbuf *b = &c->rbuf[c->rbuf_head];
+	uint64_t at = b->addr + b->used;
+	uint32_t len = s->len;
+
+	if (c->ooo || !c->rbuf_count || b->len - b->used < len ||
+	    SEQ_GT(s->seq + len, c->rcv_adv) ||
+	    (c->recv_len && c->recv_addr + c->recv_len != at) ||
+	    fw->ops.dma_write(fw->opaque, at, s->data, len))
+		return false;
+	if (!c->recv_len)
+		c->recv_addr = at;
+	c->recv_len += len;
+	b->used += len;
+	c->rbuf_room -= len;
+	if (!c->on_ev_list || !(c->ev_pending & NFW_EV_RECV))
+		nfw_conn_news(fw, c, NFW_EV_RECV);
+	if (b->used == b->len) {
+		c->recv_flags |= CHW_RECV_BUF_DONE;
+		c->rbuf_head = (c->rbuf_head + 1) % NFW_RBUFS;
+		c->rbuf_count--;
+		nfw_recv_flush(fw, c);	/* if the ring is full, later */
+	}
+	c->rcv_nxt += len;
+	c->bytes_rcvd += len;
+	if (s->flags & NFW_TCP_PSH)
+		c->recv_flags |= CHW_RECV_PSH;
+	nfw_tcp_ack_or_delay(fw, c, len);
+	return true;
+}
+
+/*
+ * Header prediction (Van Jacobson's, as in FreeBSD's tcp_input()): in a
+ * bulk transfer nearly every segment is either the next in-order data,
+ * acknowledging nothing new, or a pure ACK of new data.  For these the
+ * checks below cannot fail (PAWS passes, the segment is acceptable, no
+ * RST, SYN or FIN, no SACK news, no state change), so they are skipped
+ * and the segment goes straight to the work the full path would do.
+ * Anything else returns false and takes the full path.
+ */
+static bool nfw_tcp_predicted(struct nfw *fw, struct nfw_conn *c,
+			      const struct nfw_seg *s)
+{
+	if (c->state != NFW_TCPS_ESTABLISHED ||
+	    (s->flags & ~NFW_TCP_PSH) != NFW_TCP_ACK ||
+	    s->seq != c->rcv_nxt || s->nsack ||
+	    (c->flags & (NFW_CF_RECOVERY | NFW_CF_OS_CLOSED |
+			 NFW_CF_FIN_SENT)))
+		return false;
+	if ((c->flags & NFW_CF_TS) &&
+	    (!s->has_ts || SEQ_LT(s->tsval, c->ts_recent)))
+		return false;
+	if (s->len ? s->ack != c->snd_una || !SEQ_GT(c->rcv_adv, c->rcv_nxt) :
+		     !SEQ_GT(s->ack, c->snd_una) ||
+		     SEQ_GT(s->ack, c->snd_max) || c->nsack)
+		return false;
+
+	if (c->flags & NFW_CF_TS) {
+		c->ts_recent = s->tsval;
+		c->ts_recent_ms = fw->now_ms ? fw->now_ms : 1;
+	}
+	if (s->len) {
+		c->dupacks = 0;
+		nfw_tcp_snd_wnd_update(c, s, s->wnd << c->snd_wscale);
+		if (!nfw_tcp_data_whole(fw, c, s))
+			nfw_tcp_data(fw, c, s);
+	} else {
+		nfw_tcp_new_ack(fw, c, s);
+		nfw_tcp_snd_wnd_update(c, s, s->wnd << c->snd_wscale);
+	}
+	if (!nfw_tcp_quiet(c))
+		nfw_tcp_output(fw, c);
+	return true;
+}
+
+static void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c,
+			  const struct nfw_pkt *pkt)
+{
 	struct nfw_seg s;
 	uint32_t seglen;
 
-	if (nfw_pkt_parse(&pkt, frame, flen) < 0 || nfw_seg_parse(&s, &pkt)) {
+	if (nfw_seg_parse(&s, pkt)) {
 		nfw_stat_add(fw, CHW_STAT_RX_DROPS, 1);
 		return;
 	}
@@ -507,6 +626,8 @@ void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c, const uint8_t *frame,
 	c->keep_probes = 0;
 	if (c->keepidle_ms)
 		c->t_keep = fw->now_ms + c->keepidle_ms;
+	if (nfw_tcp_predicted(fw, c, &s))
+		return;
 	if (c->state == NFW_TCPS_TIME_WAIT) {
 		nfw_tcp_time_wait(fw, c, &s);
 		return;
@@ -573,13 +694,40 @@ void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c, const uint8_t *frame,
 }
 
 /*
+ * The connection of a frame.  Frames come in trains of one connection,
+ * so the last one found is tried first.  A freed slot is zeroed and a
+ * closed connection is unhashed in state CLOSED, so a match in any other
+ * state is hashed, and is what the hash (one connection per 4-tuple)
+ * would find.
+ */
+static struct nfw_conn *nfw_tcp_find(struct nfw *fw,
+				     const struct nfw_pkt *pkt)
+{
+	const uint8_t *ip = pkt->frame + pkt->l3_off;
+	const uint8_t *th = pkt->frame + pkt->l4_off;
+	const uint8_t *laddr = pkt->v6 ? ip + 24 : ip + 16;
+	const uint8_t *paddr = pkt->v6 ? ip + 8 : ip + 12;
+	uint16_t lport = nfw_get_be16(th + 2), pport = nfw_get_be16(th);
+	struct nfw_conn *c = fw->rx_last;
+
+	if (c && c->state && c->state != NFW_TCPS_CLOSED &&
+	    c->lport == lport && c->pport == pport && c->v6 == pkt->v6 &&
+	    nfw_addr_eq(c->laddr, laddr, pkt->v6) &&
+	    nfw_addr_eq(c->paddr, paddr, pkt->v6))
+		return c;
+	c = nfw_conn_lookup(fw, pkt->v6, laddr, paddr, lport, pport);
+	if (c)
+		fw->rx_last = c;
+	return c;
+}
+
+/*
  * A frame from the wire: if it belongs to an offloaded connection, run it
  * through TCP and return true; otherwise return false (the host's).
  */
 bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len)
 {
 	struct nfw_pkt pkt;
-	const uint8_t *ip, *th;
 	struct nfw_conn *c;
 
 	if (fw->nfree == fw->cfg.max_conns)
@@ -587,14 +735,10 @@ bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len)
 	if (nfw_pkt_parse(&pkt, frame, len) < 0 || pkt.frag ||
 	    pkt.proto != NFW_IPPROTO_TCP || pkt.l4_off + 20u > pkt.l3_end)
 		return false;
-	ip = frame + pkt.l3_off;
-	th = frame + pkt.l4_off;
-	c = nfw_conn_lookup(fw, pkt.v6, pkt.v6 ? ip + 24 : ip + 16,
-			    pkt.v6 ? ip + 8 : ip + 12, nfw_get_be16(th + 2),
-			    nfw_get_be16(th));
+	c = nfw_tcp_find(fw, &pkt);
 	if (!c)
 		return false;
-	if (!nfw_csum_verify_l4(frame, len)) {
+	if (!nfw_csum_l4_ok(&pkt)) {
 		nfw_stat_add(fw, CHW_STAT_RX_DROPS, 1);
 		return true;		/* ours, but damaged */
 	}
@@ -602,6 +746,6 @@ bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len)
 	nfw_stat_add(fw, CHW_STAT_RX_BYTES, len);
 	/* the clock only for our segments: the host's frames pass by */
 	fw->now_ms = nfw_now_ms(fw);
-	nfw_tcp_input(fw, c, frame, len);
+	nfw_tcp_input(fw, c, &pkt);
 	return true;
 }

@@ -198,7 +198,8 @@ int nfw_tcp_import(struct nfw *fw, uint64_t addr, uint32_t len,
 	c->recover = c->snd_una;
 	c->high_sack = c->snd_una;
 	c->rcv_nxt = le32toh(st.rcv_nxt);
-	c->rcv_adv = le32toh(st.rcv_wup) + le32toh(st.rcv_wnd);
+	c->rcv_wup = le32toh(st.rcv_wup);
+	c->rcv_adv = c->rcv_wup + le32toh(st.rcv_wnd);
 	if (SEQ_LT(c->rcv_adv, c->rcv_nxt))
 		c->rcv_adv = c->rcv_nxt;
 	c->copied_seq = le32toh(st.copied_seq);

@@ -20,6 +20,16 @@ void fw_conn_drain(struct fw_host *h)
 	host_clear_frames(h);
 }
 
+void fw_conn_events(struct fw_host *h)
+{
+	struct chw_msg ev;
+
+	nfw_run(h->fw);
+	while (host_next_event(h, &ev))
+		;
+	nfw_run(h->fw);
+}
+
 uint32_t fw_conn_setup(struct fw_host *h)
 {
 	uint64_t addr, data;

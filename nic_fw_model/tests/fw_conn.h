@@ -22,5 +22,7 @@ uint32_t fw_conn_setup(struct fw_host *h);
 size_t fw_conn_frame(uint8_t *f, const uint8_t *tcp, size_t len);
 /* Run the firmware and consume every event. */
 void fw_conn_drain(struct fw_host *h);
+/* The same without the firmware's timers (or forgetting its frames). */
+void fw_conn_events(struct fw_host *h);
 
 #endif

@@ -54,6 +54,7 @@ static void host_note_segment(struct fw_host *h, const uint8_t *f, size_t len)
 	uint32_t seq, payload;
 	unsigned int thl;
 
+	h->tx_frames++;
 	if (len < 54)
 		return;
 	thl = (th[12] >> 4) * 4;
@@ -73,10 +74,9 @@ static void cb_tx_frame(void *opaque, const void *frame, size_t len)
 {
 	struct fw_host *h = opaque;
 
-	if (h->seq_only) {
-		host_note_segment(h, frame, len);
+	host_note_segment(h, frame, len);
+	if (h->seq_only)
 		return;
-	}
 	if (h->nframes == MAX_FRAMES)
 		return;
 	h->frames[h->nframes] = malloc(len);

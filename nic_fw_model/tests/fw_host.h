@@ -26,9 +26,10 @@ struct fw_host {
 	unsigned int irqs[CHW_NUM_VECTORS];
 	/* frames the firmware transmitted */
 	bool seq_only;			/* keep only what a benchmark needs */
-	unsigned int data_frames;	/* seq_only: frames with payload */
-	uint32_t seq_end;		/* seq_only: highest end sent */
-	uint32_t tsval;			/* seq_only: last TSval sent */
+	unsigned int tx_frames;		/* every frame sent */
+	unsigned int data_frames;	/* frames with payload */
+	uint32_t seq_end;		/* highest end sent */
+	uint32_t tsval;			/* last TSval sent */
 	unsigned int nframes;
 	uint8_t *frames[MAX_FRAMES];
 	size_t frame_len[MAX_FRAMES];

@@ -530,6 +530,37 @@ static void test_rx_malformed(void)
 	CHECK(!nfw_csum_verify_l4(f, len));
 }
 
+/*
+ * The fast checksum against ref_sum(): every length to past a few blocks,
+ * every alignment, and chains split at every even point, on data whose
+ * words make the carries ripple (all-ones and random bytes).
+ */
+static void test_csum_fast(void)
+{
+	static uint8_t buf[512 + 16];
+	size_t len, off, cut;
+	unsigned int i, round;
+
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < sizeof(buf); i++)
+			buf[i] = round ? (uint8_t)(rand() >> 7) : 0xff;
+		for (off = 0; off < 16; off++)
+			for (len = 0; len + off <= sizeof(buf); len++)
+				CHECK(nfw_csum_fold(nfw_csum_add(0, buf + off,
+								 len)) ==
+				      ref_sum(buf + off, len, 0));
+		for (cut = 0; cut <= 300; cut += 2)
+			CHECK(nfw_csum_fold(nfw_csum_add(
+				      nfw_csum_add(0x1fffe, buf + 3, cut),
+				      buf + 3 + cut, 301 - cut)) ==
+			      ref_sum(buf + 3, 301, 0x1fffe));
+	}
+}
+
+/* fw_tcp_ack.c */
+void test_ack_held_while_window_shrinks(void);
+void test_ack_every_second_segment(void);
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -549,6 +580,10 @@ static const struct {
 	{ "fw_rx_malformed", test_rx_malformed },
 	{ "fw_fault_hang", test_fault_hang },
 	{ "fw_fault_stall", test_fault_stall },
+	{ "fw_csum_fast", test_csum_fast },
+	{ "fw_ack_held_while_window_shrinks",
+	  test_ack_held_while_window_shrinks },
+	{ "fw_ack_every_second_segment", test_ack_every_second_segment },
 };
 
 int main(void)
