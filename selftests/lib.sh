@@ -192,6 +192,15 @@ load_64_offloaded() { # PORT SEED OUT
 	sleep 1
 }
 
+# How hard the guest's TCP was pressed for memory (a restore moves the
+# NIC's buffered bytes into TCP's accounting at once): since boot.
+tcp_pressure_report() {
+	awk '/^TcpExt:/ { if (!h) { for (i = 2; i <= NF; i++) k[$i] = i; h = 1 }
+		else printf "TCP memory pressure %d times, %d ms; receive drops %d, prunes %d\n",
+			$k["TCPMemoryPressures"], $k["TCPMemoryPressuresChrono"],
+			$k["TCPRcvQDrop"], $k["PruneCalled"] }' /proc/net/netstat
+}
+
 # Offload on, all ports, defaults.
 bp_defaults() {
 	sysctl -qw net.handoff.enable=1 net.handoff.max_conns=4096 \

@@ -101,7 +101,7 @@ fi
 # The monitor on a socket in the peer's directory: tests unplug and plug
 # devices with it (hmp in selftests/lib.sh: device_del hnd1, device_add).
 qemu=(
-	"$BUILD/qemu-system-x86_64" -accel tcg -m 1024 -smp 1
+	"$BUILD/qemu-system-x86_64" -accel tcg -m 2048 -smp 1
 	-display none -no-reboot
 	-monitor "unix:$work/monitor.sock,server=on,wait=off"
 	-L /usr/share/seabios -L /usr/share/qemu

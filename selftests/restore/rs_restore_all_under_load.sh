@@ -15,6 +15,7 @@ echo "offloaded after restore: $(hp_stat offloaded)"
 wait $XFER
 rc=$?
 echo "the transfers ended $(( $(date +%s) - t0 )) s after the restore"
+tcp_pressure_report
 cat /tmp/rs_all.out
 [ $rc -eq 0 ] || {
 	grep -E '^(restore|offloaded|command_|events_|conns_)' /proc/net/handoff

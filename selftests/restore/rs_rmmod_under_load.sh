@@ -22,6 +22,7 @@ hnd_driver_loaded || fail "the driver went too"
 wait $XFER
 rc=$?
 echo "the transfers ended $(( $(date +%s) - t0 )) s after rmmod began"
+tcp_pressure_report
 cat /tmp/rs_rmmod.out
 [ $rc -eq 0 ] || {
 	dmesg | grep -B3 -A20 -E "WARNING|BUG|handoff:" | head -60
