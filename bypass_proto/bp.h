@@ -171,6 +171,21 @@ static inline struct bp_conn *bp_conn_of(const struct sock *sk)
 	return (__force struct bp_conn *)icsk->icsk_ulp_data;
 }
 
+/*
+ * An sk_wait_event() condition on bc, which runs once without the socket
+ * lock: a restore may free bc meanwhile (kfree_rcu()), so bc is looked at
+ * only inside an RCU section and only while it is still sk's.
+ */
+#define bp_wait_cond(sk, bc, cond)					\
+({									\
+	bool __r;							\
+									\
+	rcu_read_lock();						\
+	__r = bp_conn_of(sk) != (bc) || (cond);				\
+	rcu_read_unlock();						\
+	__r;								\
+})
+
 static inline u32 bp_rx_avail(const struct bp_conn *bc)
 {
 	return bc->pre_len - bc->pre_off +

@@ -102,9 +102,9 @@ static bool bp_linger(struct sock *sk, struct bp_conn *bc, long *timeout)
 	while (bp_conn_of(sk) == bc && !(bc->flags & BP_F_NIC_FREED) &&
 	       bc->tx_acked != bc->tx_written &&
 	       *timeout && !signal_pending(current))
-		sk_wait_event(sk, timeout, bp_conn_of(sk) != bc ||
+		sk_wait_event(sk, timeout, bp_wait_cond(sk, bc,
 			      (bc->flags & BP_F_NIC_FREED) ||
-			      bc->tx_acked == bc->tx_written, &wait);
+			      bc->tx_acked == bc->tx_written), &wait);
 	remove_wait_queue(sk_sleep(sk), &wait);
 	/* false: restored meanwhile, bc is gone */
 	return bp_conn_of(sk) == bc;

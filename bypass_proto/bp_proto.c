@@ -49,9 +49,9 @@ static int bp_wait_send_space(struct sock *sk, struct bp_conn *bc,
 	add_wait_queue(sk_sleep(sk), &wait);
 	sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 	set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-	sk_wait_event(sk, timeo, bp_conn_of(sk) != bc || sk->sk_err ||
+	sk_wait_event(sk, timeo, bp_wait_cond(sk, bc, sk->sk_err ||
 		      (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
-		      (bc->flags & BP_F_NIC_FREED) || bp_tx_space(bc), &wait);
+		      (bc->flags & BP_F_NIC_FREED) || bp_tx_space(bc)), &wait);
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return 0;
 }
@@ -261,10 +261,10 @@ int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		bp_rx_return(bc);
 		add_wait_queue(sk_sleep(sk), &wait);
 		sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);
-		sk_wait_event(sk, &timeo, bp_conn_of(sk) != bc ||
+		sk_wait_event(sk, &timeo, bp_wait_cond(sk, bc,
 			      bp_rx_avail(bc) > (peek ? (u32)copied : 0) ||
 			      sk->sk_err || sk->sk_state == TCP_CLOSE ||
-			      (sk->sk_shutdown & RCV_SHUTDOWN), &wait);
+			      (sk->sk_shutdown & RCV_SHUTDOWN)), &wait);
 		sk_clear_bit(SOCKWQ_ASYNC_WAITDATA, sk);
 		remove_wait_queue(sk_sleep(sk), &wait);
 		if (bp_conn_of(sk) != bc) {
