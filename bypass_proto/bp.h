@@ -74,6 +74,7 @@ enum bp_counter {
 	BP_C_RS_POLICY,		/* ... a port no longer in net.handoff.ports */
 	BP_C_RS_IDLE,		/* ... idle past net.handoff.idle_restore_s */
 	BP_C_ADAPTIVE_PAUSES,	/* adaptive mode stopped offloading to a NIC */
+	BP_C_SEND_SLOTS_FULL,	/* bytes waited for a SEND slot (bp_buf.c) */
 	BP_C_MSG_TX_BASE,	/* commands by opcode: + op */
 	BP_C_MSG_RX_BASE = BP_C_MSG_TX_BASE + 16,	/* events: + (op & 15) */
 	BP_C_COUNT = BP_C_MSG_RX_BASE + 16

@@ -46,6 +46,7 @@ static const char * const bp_counter_names[BP_C_COUNT] = {
 	[BP_C_RS_POLICY] = "restored_policy",
 	[BP_C_RS_IDLE] = "restored_idle",
 	[BP_C_ADAPTIVE_PAUSES] = "adaptive_pauses",
+	[BP_C_SEND_SLOTS_FULL] = "send_slots_full",
 	[BP_C_MSG_TX_BASE + CHW_OP_HANDOFF] = "msg_handoff",
 	[BP_C_MSG_TX_BASE + CHW_OP_RESTORE] = "msg_restore",
 	[BP_C_MSG_TX_BASE + CHW_OP_SEND] = "msg_send",

@@ -69,13 +69,25 @@ static int bp_tcp_feed(struct sock *sk, const void *p, u32 len)
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 	int ret;
 
-	if (!len)
-		return 0;
-	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &kv, 1, len);
-	ret = tcp_sendmsg_locked(sk, &msg, len);
-	if (ret < 0)
-		return ret;
-	return ret == len ? 0 : -ENOBUFS;
+	/*
+	 * The receive queue takes at most MAX_SKB_FRAGS pages a call
+	 * (tcp_send_rcvq()), so unread data from before the handoff may take
+	 * several; a send that stops short found no room, and the next call
+	 * says so.
+	 */
+	while (len) {
+		kv.iov_base = (void *)p;
+		kv.iov_len = len;
+		iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &kv, 1, len);
+		ret = tcp_sendmsg_locked(sk, &msg, len);
+		if (ret < 0)
+			return ret == -EAGAIN ? -ENOBUFS : ret;
+		if (!ret)
+			return -ENOBUFS;
+		p += ret;
+		len -= ret;
+	}
+	return 0;
 }
 
 /* Bytes [from, from + len) of the receive side (pre, then the ring). */

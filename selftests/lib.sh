@@ -132,7 +132,7 @@ serve_xfer() { # MODE PORT BYTES SEED [FLOWS]
 	*) pmode=duplex; pseed=$(( $4 ^ 0x5eed0000 )) ;;	# STREAM_REPLY_SEED
 	esac
 	hnd_xfer "$mode" --listen "$port" --bytes "$bytes" --seed "$seed" \
-		--flows "$flows" >/tmp/srv.$port 2>&1 &
+		--flows "$flows" ${GUEST_XFER_OPTS:-} >/tmp/srv.$port 2>&1 &
 	local pid=$!
 	usleep 300000
 	peer "hnd_xfer $pmode --connect $GUEST_ADDR:$port --bytes $bytes --seed $pseed --flows $flows ${PEER_XFER_OPTS:-} >cli.$port 2>&1 &" ||
@@ -170,7 +170,9 @@ load_64_offloaded() { # PORT SEED OUT
 # Offload on, all ports, defaults.
 bp_defaults() {
 	sysctl -qw net.handoff.enable=1 net.handoff.max_conns=4096 \
-		net.handoff.handoff_delay_ms=0
+		net.handoff.handoff_delay_ms=0 net.handoff.headroom=0 \
+		net.handoff.idle_restore_s=0 net.handoff.adaptive=1 \
+		net.handoff.adaptive_low_pct=10 net.handoff.adaptive_high_pct=20
 	# busybox sysctl does not write an empty value: every port
 	echo >/proc/sys/net/handoff/ports
 	[ -z "$(cat /proc/sys/net/handoff/ports)" ] || fail "ports not reset"
