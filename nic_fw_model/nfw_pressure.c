@@ -5,6 +5,12 @@
  * least (ch_os_restore, CHW_RESTORE_PRESSURE), the longest idle first,
  * until what they hold would bring free memory back over a high one.
  *
+ * Memory held by out-of-order segments does not count: it is transient
+ * (freed when the hole fills), and when it runs short the NIC holds no
+ * more of them (the peer sends them again).  A busy, lossy moment must
+ * not cost connections their offload; only what lasts (connections, send
+ * pairs) does.
+ *
  * Why the NIC chooses: only it knows what each connection costs (its
  * send pairs, the out-of-order segments it holds) and when each last
  * heard from its peer.  Why the longest idle: a connection that moves no
@@ -26,18 +32,42 @@
  */
 #define NFW_PRESSURE_PATIENCE_MS	2000
 
+/* NIC memory c's out-of-order segments hold. */
+static uint64_t nfw_ooo_mem(const struct nfw_conn *c)
+{
+	return c->ooo_bytes + (uint64_t)c->ooo_segs * sizeof(struct nfw_ooo);
+}
+
+/* Free memory, counting what out-of-order segments hold as free. */
+static uint64_t nfw_lasting_free(const struct nfw *fw)
+{
+	uint64_t free_mem = fw->mem_total - fw->mem_used;
+	uint32_t i;
+
+	for (i = 0; i < fw->cfg.max_conns; i++) {
+		const struct nfw_conn *c = &fw->conns[i];
+
+		if (c->state && c->state != NFW_TCPS_CLOSED)
+			free_mem += nfw_ooo_mem(c);
+	}
+	return free_mem;
+}
+
+/* Under the low watermark, out-of-order segments included (cheap). */
 bool nfw_pressure_low(const struct nfw *fw)
 {
 	return fw->mem_total - fw->mem_used < fw->mem_total / NFW_MEM_LOW_DIV;
 }
 
-/* Bytes to free to be over the high watermark again. */
+/* Bytes to free to be over the high watermark again, for good. */
 static uint64_t nfw_pressure_deficit(const struct nfw *fw)
 {
-	uint64_t free_mem = fw->mem_total - fw->mem_used;
+	uint64_t free_mem = nfw_lasting_free(fw);
 	uint64_t want = fw->mem_total / NFW_MEM_HIGH_DIV;
 
-	return free_mem >= want ? 0 : want - free_mem;
+	if (free_mem >= fw->mem_total / NFW_MEM_LOW_DIV)
+		return 0;	/* out-of-order segments: they pass */
+	return want - free_mem;
 }
 
 /* A connection worth asking: live, not yet asked, not only a timer. */
@@ -106,7 +136,7 @@ unsigned int nfw_pressure_victims(struct nfw *fw, uint32_t *slots,
 		if (!best)
 			break;
 		slots[n++] = best_slot;
-		covered += best->mem;
+		covered += best->mem - nfw_ooo_mem(best);
 	}
 	return n;
 }

@@ -212,9 +212,34 @@ out:
 	host_fini(&h);
 }
 
+/*
+ * The same shortage, but most of it out-of-order segments the
+ * connections hold: transient, so nobody is asked back.
+ */
+static void test_pressure_ooo_passes(void)
+{
+	uint32_t cid[NCONN], asked[NFW_PRESSURE_MAX_ASK];
+	struct nfw_conn *c;
+	struct fw_host h;
+	uint64_t m;
+
+	setup_pressure(&h, cid, &m);
+	if (test_failed)
+		goto out;
+	c = conn_of(&h, cid[7]);
+	c->ooo_segs = 10;
+	c->ooo_bytes = 18 * m - 10 * sizeof(struct nfw_ooo);
+	CHECK(pressure_asks(&h, asked, NFW_PRESSURE_MAX_ASK) == 0);
+	c->ooo_segs = 0;	/* none really held: nothing to free at fini */
+	c->ooo_bytes = 0;
+out:
+	host_fini(&h);
+}
+
 const struct fw_test fw_pressure_tests[] = {
 	{ "fw_pressure_victims", test_pressure_victims },
 	{ "fw_pressure_recent_spared", test_pressure_recent_spared },
 	{ "fw_pressure_relieved", test_pressure_relieved },
+	{ "fw_pressure_ooo_passes", test_pressure_ooo_passes },
 	{ NULL, NULL },
 };

@@ -8,7 +8,7 @@ hnd_up
 bp_defaults
 dmesg_mark
 trap "ip route del $PEER_ADDR/32 2>/dev/null" EXIT
-rt0=$(hp_stat restored_route)
+rt0=$(hp_stat restored_route); rf0=$(hp_stat restore_failed)
 ok0=$(hp_stat handoff_ok)
 ( serve_xfer duplex 5471 4000000 48 8 ) >/tmp/rs_rt.out 2>&1 &
 x=$!
@@ -28,5 +28,5 @@ wait $x || {
 }
 cat /tmp/rs_rt.out
 [ "$n" -eq 8 ] || fail "expected 8 restored for the route"
-[ "$(hp_stat restore_failed)" -eq 0 ] || fail "restores failed"
+[ "$(hp_stat restore_failed)" -eq "$rf0" ] || fail "restores failed"
 dmesg_check
