@@ -263,27 +263,16 @@ out:
 		queue_delayed_work(bp_wq, &bp_recheck_work, HZ);
 }
 
-/*
- * Something that may send connections back changed: re-check them now,
- * and once more when a handoff that raced with the change has finished.
- * Any context.
- */
-void bp_policy_kick(void)
-{
-	if (!READ_ONCE(bp_policy_running))
-		return;
-	mod_delayed_work(bp_wq, &bp_recheck_work, 0);
-}
-
 static void bp_kick_followup(struct work_struct *work);
 static DECLARE_DELAYED_WORK(bp_followup_work, bp_kick_followup);
 
-static void bp_kick_followup(struct work_struct *work)
-{
-	bp_policy_kick();
-}
-
-static void bp_policy_kick_twice(unsigned long delay)
+/*
+ * Something that may send connections back changed: re-check them after
+ * delay, and once more when a handoff that raced with the change (it had
+ * chosen its NIC, or passed the port check, just before) has finished or
+ * timed out.  Any context.
+ */
+static void bp_policy_kick_after(unsigned long delay)
 {
 	if (!READ_ONCE(bp_policy_running))
 		return;
@@ -291,6 +280,17 @@ static void bp_policy_kick_twice(unsigned long delay)
 	mod_delayed_work(bp_wq, &bp_followup_work, delay +
 			 msecs_to_jiffies(READ_ONCE(bp_policy.handoff_timeout_ms) +
 					  100));
+}
+
+static void bp_kick_followup(struct work_struct *work)
+{
+	if (READ_ONCE(bp_policy_running))
+		mod_delayed_work(bp_wq, &bp_recheck_work, 0);
+}
+
+void bp_policy_kick(void)
+{
+	bp_policy_kick_after(0);
 }
 
 /* A handoff NIC went down or lost its carrier. */
@@ -303,7 +303,7 @@ static int bp_netdev_event(struct notifier_block *nb, unsigned long event,
 		return NOTIFY_DONE;
 	if ((event == NETDEV_DOWN || event == NETDEV_CHANGE) &&
 	    (!netif_running(dev) || !netif_carrier_ok(dev)))
-		bp_policy_kick_twice(0);
+		bp_policy_kick();
 	return NOTIFY_DONE;
 }
 
@@ -319,7 +319,7 @@ static struct notifier_block bp_netdev_nb = {
 static int bp_fib_event(struct notifier_block *nb, unsigned long event,
 			void *ptr)
 {
-	bp_policy_kick_twice(msecs_to_jiffies(20));
+	bp_policy_kick_after(msecs_to_jiffies(20));
 	return NOTIFY_DONE;
 }
 
