@@ -69,6 +69,7 @@ enum bp_counter {
 	BP_C_RESTORE_FAILED,	/* restores refused by the NIC or reset */
 	BP_C_RESTORE_ASKED,	/* the NIC asked for a restore */
 	BP_C_RESTORE_DECLINED,	/* ... and policy said no */
+	BP_C_RESTORE_PRESSURE,	/* ... for want of NIC memory */
 	BP_C_RS_LINK,		/* restores for a link down (bp_policy.c) */
 	BP_C_RS_ROUTE,		/* ... a route to another interface */
 	BP_C_RS_POLICY,		/* ... a port no longer in net.handoff.ports */

@@ -41,6 +41,7 @@ static const char * const bp_counter_names[BP_C_COUNT] = {
 	[BP_C_RESTORE_FAILED] = "restore_failed",
 	[BP_C_RESTORE_ASKED] = "restore_asked",
 	[BP_C_RESTORE_DECLINED] = "restore_declined",
+	[BP_C_RESTORE_PRESSURE] = "restore_asked_pressure",
 	[BP_C_RS_LINK] = "restored_link",
 	[BP_C_RS_ROUTE] = "restored_route",
 	[BP_C_RS_POLICY] = "restored_policy",
