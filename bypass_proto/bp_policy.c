@@ -180,7 +180,7 @@ static bool bp_egress_moved(const struct bp_conn *bc)
 	return moved;
 }
 
-/* Why bc should go back (a BP_C_RS_* counter), or 0 to leave it. */
+/* Why bc should go back (a BP_C_RS_* counter), or BP_C_COUNT: it stays. */
 static enum bp_counter bp_why_restore(const struct bp_conn *bc, bool link_down)
 {
 	unsigned long last = READ_ONCE(bc->last_active) ?: bc->since;
@@ -194,7 +194,7 @@ static enum bp_counter bp_why_restore(const struct bp_conn *bc, bool link_down)
 		return BP_C_RS_ROUTE;
 	if (idle_s > 0 && time_after(jiffies, last + (unsigned long)idle_s * HZ))
 		return BP_C_RS_IDLE;
-	return 0;
+	return BP_C_COUNT;
 }
 
 struct bp_victim {
@@ -223,7 +223,8 @@ static int bp_collect(struct bp_nic *bn, struct bp_victim *v, int max,
 			break;
 		}
 		why = bp_why_restore(bc, link_down);
-		if (!why || !refcount_inc_not_zero(&bc->sk->sk_refcnt))
+		if (why == BP_C_COUNT ||
+		    !refcount_inc_not_zero(&bc->sk->sk_refcnt))
 			continue;
 		v[n].sk = bc->sk;
 		v[n].why = why;
