@@ -250,10 +250,27 @@ static void bp_recheck(struct work_struct *work)
 	}
 	mutex_lock(&bp_nics_lock);
 	list_for_each_entry(bn, &bp_nics, list) {
+		bool answers = true;
+
 		n = bp_collect(bn, v, BP_PASS_BATCH, &more);
-		for (i = 0; i < n; i++)
-			if (!bp_restore_sk(v[i].sk))
+		for (i = 0; i < n; i++) {
+			int err;
+
+			/*
+			 * A NIC that lets a restore time out is not answering:
+			 * leave it to its failure handling rather than hold
+			 * bp_nics_lock a timeout per connection.
+			 */
+			if (!answers || READ_ONCE(bn->gone)) {
+				sock_put(v[i].sk);
+				continue;
+			}
+			err = bp_restore_sk(v[i].sk);
+			if (!err)
 				bp_count(v[i].why);
+			else if (err == -ETIMEDOUT)
+				answers = false;
+		}
 	}
 	mutex_unlock(&bp_nics_lock);
 	kfree(v);
