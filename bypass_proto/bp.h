@@ -76,6 +76,7 @@ enum bp_counter {
 	BP_C_RS_IDLE,		/* ... idle past net.handoff.idle_restore_s */
 	BP_C_ADAPTIVE_PAUSES,	/* adaptive mode stopped offloading to a NIC */
 	BP_C_SEND_SLOTS_FULL,	/* bytes waited for a SEND slot (bp_buf.c) */
+	BP_C_REHANDOFF,		/* restored connections handed off again */
 	BP_C_MSG_TX_BASE,	/* commands by opcode: + op */
 	BP_C_MSG_RX_BASE = BP_C_MSG_TX_BASE + 16,	/* events: + (op & 15) */
 	BP_C_COUNT = BP_C_MSG_RX_BASE + 16
@@ -138,6 +139,9 @@ struct bp_conn {
 	u8 local_mac[ETH_ALEN], peer_mac[ETH_ALEN];
 	unsigned long since;		/* jiffies at handoff */
 	unsigned long last_active;	/* jiffies of the last event, 0 none */
+	struct bp_host *held;		/* during a handoff: the hold ending */
+	bool cid_known;			/* in bn->conns under cid */
+	bool handing_off;		/* known to the NIC, not yet switched */
 
 	/* receive ring: NIC fills [rx_read, rx_recv), posted to rx_posted */
 	struct bp_chunk rx[BP_MAX_CHUNKS];
@@ -162,9 +166,20 @@ struct bp_conn {
 	struct rcu_head rcu;
 };
 
+extern struct tcp_ulp_ops bp_ulp_ops;
+
+/*
+ * The socket's connection on the NIC, or NULL (TCP's, or held: the ULP
+ * slot then holds a struct bp_host).  Under the socket lock or
+ * sk_callback_lock, which every change of the slot holds.
+ */
 static inline struct bp_conn *bp_conn_of(const struct sock *sk)
 {
-	return (__force struct bp_conn *)inet_csk(sk)->icsk_ulp_data;
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+
+	if (READ_ONCE(icsk->icsk_ulp_ops) != &bp_ulp_ops)
+		return NULL;
+	return (__force struct bp_conn *)icsk->icsk_ulp_data;
 }
 
 static inline u32 bp_rx_avail(const struct bp_conn *bc)
@@ -223,10 +238,13 @@ void bp_nic_remove(struct hnd_dev *hd);
 /* bp_intercept.c */
 int bp_intercept_init(void);
 void bp_intercept_stop(void);
+const struct proto_ops *bp_ops_for(const struct proto_ops *base);
 bool bp_sk_is_bypass(const struct sock *sk);
 
 /* bp_handoff.c */
-void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops);
+struct bp_host;
+void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops,
+		    struct bp_host *held);
 void bp_handoffs_wait(void);
 
 /* bp_restore.c */
@@ -236,7 +254,7 @@ int bp_restore_nic(struct bp_nic *bn, u32 cid, bool any);
 int bp_restore_all(void);
 void bp_restore_asked(struct bp_nic *bn, const struct chw_ev_restore *ev);
 extern struct workqueue_struct *bp_wq;
-void bp_unswitch(struct sock *sk, struct bp_conn *bc);
+void bp_unswitch(struct sock *sk, struct bp_conn *bc, struct bp_host *hs);
 void bp_release_ended(void);
 
 /*
@@ -254,6 +272,7 @@ struct proto *bp_proto_for(const struct proto *base);
 void bp_e_destroy(struct sock *sk);
 
 /* bp_proto.c: the operations */
+struct proto *bp_tcp_prot(const struct sock *sk);
 struct proto *bp_base_prot(const struct sock *sk);
 int bp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 int bp_sendpage(struct sock *sk, struct page *page, int offset,
@@ -306,6 +325,18 @@ void bp_nic_freed(struct sock *sk, struct bp_conn *bc);
 void bp_finish(struct sock *sk, struct bp_conn *bc);
 void bp_send_fin(struct bp_conn *bc, u16 code);
 void bp_conn_kill(struct bp_conn *bc, int err);
+
+/* bp_host.c: restored sockets, which may be handed off again */
+void bp_host_init(void);
+struct bp_host *bp_host_alloc(struct sock *sk, struct proto *base_prot,
+			      const struct proto_ops *saved_ops);
+void bp_host_install(struct sock *sk, struct bp_host *hs);
+void bp_host_drop(struct sock *sk);
+bool bp_host_holds(const struct sock *sk, const struct bp_host *hs);
+int bp_host_handoff(struct sock *sk);
+int bp_host_handoff_all(void);
+void bp_host_release_all(void);
+int bp_nr_held_read(void);
 
 /* bp_forward.c: late packets */
 int bp_forward_init(void);

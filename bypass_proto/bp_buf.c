@@ -80,7 +80,7 @@ void bp_bufs_free(struct bp_conn *bc)
 		bp_chunk_free(bc, &bc->rx[i], DMA_FROM_DEVICE);
 		bp_chunk_free(bc, &bc->tx[i], DMA_TO_DEVICE);
 	}
-	kfree(bc->pre);
+	kvfree(bc->pre);
 	bc->pre = NULL;
 }
 
@@ -99,13 +99,13 @@ int bp_bufs_detach(struct bp_conn *bc)
 		struct kvec kv;
 		struct iov_iter it;
 
-		buf = kmalloc(avail, GFP_KERNEL);
+		buf = kvmalloc(avail, GFP_KERNEL);
 		if (buf) {
 			kv.iov_base = buf;
 			kv.iov_len = avail;
 			iov_iter_kvec(&it, ITER_DEST, &kv, 1, avail);
 			bp_rx_copy(bc, &it, 0, avail);
-			kfree(bc->pre);
+			kvfree(bc->pre);
 			bc->pre = buf;
 			bc->pre_len = avail;
 			bc->pre_off = 0;
@@ -161,7 +161,7 @@ void bp_rx_consume(struct bp_conn *bc, u32 len)
 
 	bc->pre_off += pre;
 	if (bc->pre && bc->pre_off == bc->pre_len) {
-		kfree(bc->pre);
+		kvfree(bc->pre);
 		bc->pre = NULL;
 		bc->pre_len = bc->pre_off = 0;
 	}

@@ -172,8 +172,13 @@ static void bp_sock_event(struct bp_nic *bn, const struct chw_msg *ev)
 	rcu_read_unlock();
 	if (sk) {
 		bh_lock_sock(sk);
-		/* the connection may have ended while we looked it up */
-		if (bp_conn_of(sk) == bc)
+		/*
+		 * The connection may have ended while we looked it up; or
+		 * its handoff, which owns the socket, is about to switch it
+		 * (the news waits for that in bc).
+		 */
+		if (bp_conn_of(sk) == bc ||
+		    (READ_ONCE(bc->handing_off) && sock_owned_by_user(sk)))
 			ok = bp_conn_event(sk, bc, ev);
 		if (ok)		/* for net.handoff.idle_restore_s */
 			WRITE_ONCE(bc->last_active, jiffies);

@@ -23,7 +23,7 @@
  * socket holds no module reference, since unloading restores every one
  * of them to TCP first (bp_restore.c).
  */
-static struct tcp_ulp_ops bp_ulp_ops = {
+struct tcp_ulp_ops bp_ulp_ops = {
 	.name = "handoff",
 	.release = bp_e_destroy,
 };
@@ -162,7 +162,7 @@ static int bp_take_recvq(struct sock *sk, struct bp_conn *bc, u32 bytes)
 
 	if (!bytes)
 		return 0;
-	bc->pre = kmalloc(bytes, GFP_KERNEL);
+	bc->pre = kvmalloc(bytes, GFP_KERNEL);
 	if (!bc->pre)
 		return -ENOMEM;
 	skb_queue_walk(&sk->sk_receive_queue, skb) {
@@ -309,8 +309,11 @@ static void bp_quiesce_tcp(struct sock *sk)
 		p = rb_next(p);
 		tcp_rtx_queue_unlink_and_free(skb, sk);
 	}
-	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
+	/* as tcp_write_queue_purge(): the anchor shares the destructor */
+	while ((skb = skb_peek(&sk->sk_write_queue))) {
+		tcp_unlink_write_queue(skb, sk);
 		tcp_wmem_free_skb(sk, skb);
+	}
 	INIT_LIST_HEAD(&tp->tsorted_sent_queue);
 	tcp_clear_all_retrans_hints(tp);
 	tp->packets_out = 0;
@@ -318,6 +321,16 @@ static void bp_quiesce_tcp(struct sock *sk)
 	tp->lost_out = 0;
 	tp->retrans_out = 0;
 	__skb_queue_purge(&sk->sk_receive_queue);
+	/* beyond a hole: not acknowledged, the peer sends it again */
+	p = rb_first(&tp->out_of_order_queue);
+	while (p) {
+		skb = rb_to_skb(p);
+		p = rb_next(p);
+		rb_erase(&skb->rbnode, &tp->out_of_order_queue);
+		kfree_skb(skb);
+	}
+	tp->ooo_last_skb = NULL;
+	tp->rx_opt.num_sacks = 0;
 	sk_mem_reclaim(sk);
 }
 
@@ -325,7 +338,7 @@ static void bp_quiesce_tcp(struct sock *sk)
 static void bp_switch(struct sock *sk, struct bp_conn *bc, u32 sndq)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
-	struct proto *prot = bp_proto_for(sk->sk_prot);
+	struct proto *prot = bp_proto_for(bc->base_prot);
 
 	bp_quiesce_tcp(sk);
 	atomic_inc(&bp_nr_offloaded);
@@ -344,7 +357,12 @@ static void bp_switch(struct sock *sk, struct bp_conn *bc, u32 sndq)
 	icsk->icsk_ulp_ops = &bp_ulp_ops;
 	sk->sk_backlog_rcv = bp_backlog_rcv;
 	WRITE_ONCE(sk->sk_prot, prot);
+	/* a held socket had TCP's ops: poll is ours again */
+	if (bc->held && sk->sk_socket)
+		WRITE_ONCE(sk->sk_socket->ops, bp_ops_for(bc->saved_ops));
 	write_unlock_bh(&sk->sk_callback_lock);
+	/* bp_conn_of(sk) is bc now: news goes the usual way */
+	WRITE_ONCE(bc->handing_off, false);
 
 	/*
 	 * What may be queued is the send ring, or less if the application
@@ -362,6 +380,27 @@ static void bp_switch(struct sock *sk, struct bp_conn *bc, u32 sndq)
 	/* the receive ring, all of it, for the NIC to fill */
 	bp_rx_return(bc);
 	bp_count(BP_C_OK);
+	/* pollers of a held socket asked tcp_poll(): ask again */
+	if (bc->held) {
+		sk->sk_data_ready(sk);
+		sk->sk_write_space(sk);
+	}
+}
+
+/*
+ * The NIC's answer, in the event softirq before any later event: the
+ * connection's first events (an ACK for the data it was handed, say)
+ * may follow at once, and must find it.  They are deferred, as the
+ * handoff owns the socket, and applied once it is switched.
+ */
+static void bp_handoff_answered(void *arg, const struct chw_ev_done *done)
+{
+	struct bp_conn *bc = arg;
+
+	if (done->status != CHW_ST_OK)
+		return;
+	bc->cid = le32_to_cpu(done->cid);
+	bc->cid_known = !xa_insert(&bc->bn->conns, bc->cid, bc, GFP_ATOMIC);
 }
 
 /* Ask the NIC; 0 and bc->cid set, or the refusal. */
@@ -374,7 +413,6 @@ static enum bp_refusal bp_ask_nic(struct bp_conn *bc,
 		.state_len = cpu_to_le16(len),
 		.cookie = cpu_to_le32(atomic64_read(&bp_counters[BP_C_TRIED])),
 	};
-	struct chw_ev_done done;
 	dma_addr_t dma;
 	int err;
 
@@ -383,15 +421,15 @@ static enum bp_refusal bp_ask_nic(struct bp_conn *bc,
 		return BP_REF_NOMEM;
 	c.state_addr = cpu_to_le64(dma);
 	bp_count(BP_C_MSG_TX_BASE + CHW_OP_HANDOFF);
-	err = hnd_cmd_exec(bc->bn->hd, (struct chw_msg *)&c, &done,
-			   msecs_to_jiffies(bp_policy.handoff_timeout_ms));
+	err = hnd_cmd_exec_answered(bc->bn->hd, (struct chw_msg *)&c, NULL,
+				    msecs_to_jiffies(bp_policy.handoff_timeout_ms),
+				    bp_handoff_answered, bc);
 	if (err == -ETIMEDOUT)
 		return BP_REF_TIMEOUT;	/* and the block stays mapped */
 	dma_unmap_single(dev, dma, len, DMA_TO_DEVICE);
 	if (err)
 		return BP_REF_NIC;
-	bc->cid = le32_to_cpu(done.cid);
-	if (xa_insert_bh(&bc->bn->conns, bc->cid, bc, GFP_KERNEL)) {
+	if (!bc->cid_known) {
 		/* the NIC reused an id we still hold: do not mix them up */
 		bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_ABORT, 0);
 		return BP_REF_NIC;
@@ -410,7 +448,8 @@ static int bp_handoff_locked(struct sock *sk, struct bp_conn *bc)
 
 	if ((sk->sk_state != TCP_ESTABLISHED &&
 	     sk->sk_state != TCP_CLOSE_WAIT) || tp->repair ||
-	    sk->sk_prot != bc->base_prot || inet_csk(sk)->icsk_ulp_ops ||
+	    (bc->held ? !bp_host_holds(sk, bc->held) :
+	     sk->sk_prot != bc->base_prot || inet_csk(sk)->icsk_ulp_ops) ||
 	    rcu_access_pointer(sk->sk_filter) || tp->urg_data)
 		return BP_REF_STATE;
 	bc->bn = bp_route(sk, bc, &mtu);
@@ -454,6 +493,7 @@ static int bp_handoff_locked(struct sock *sk, struct bp_conn *bc)
 	if (bp_policy.handoff_delay_ms)
 		msleep(bp_policy.handoff_delay_ms);
 
+	WRITE_ONCE(bc->handing_off, true);
 	why = bp_ask_nic(bc, st, len);
 	if (why == BP_REF_TIMEOUT)
 		return why;	/* the NIC may still read st: leave it */
@@ -464,7 +504,8 @@ static int bp_handoff_locked(struct sock *sk, struct bp_conn *bc)
 	return BP_REF_COUNT;
 }
 
-static void bp_handoff_one(struct sock *sk, const struct proto_ops *base_ops)
+static void bp_handoff_one(struct sock *sk, const struct proto_ops *base_ops,
+			   struct bp_host *held)
 {
 	enum bp_refusal why;
 	struct bp_conn *bc;
@@ -488,8 +529,9 @@ static void bp_handoff_one(struct sock *sk, const struct proto_ops *base_ops)
 		return;
 	}
 	bc->sk = sk;
-	bc->base_prot = sk->sk_prot;
+	bc->base_prot = held ? bp_tcp_prot(sk) : sk->sk_prot;
 	bc->saved_ops = base_ops;
+	bc->held = held;
 	bc->since = jiffies;
 	bc->tx_nr = 1;
 	INIT_LIST_HEAD(&bc->node);
@@ -515,15 +557,17 @@ static void bp_handoff_one(struct sock *sk, const struct proto_ops *base_ops)
 static atomic_t bp_handoffs_running = ATOMIC_INIT(0);
 
 /*
- * Called by the listener's accept() with the new, unlocked socket.
- * Unloading waits for the handoffs under way (bp_handoffs_running), so
- * that none finishes after it has restored every connection.
+ * Called by the listener's accept() with the new, unlocked socket, or
+ * for a held one (bp_host.c, its gate closed).  Unloading waits for the
+ * handoffs under way (bp_handoffs_running), so that none finishes after
+ * it has restored every connection.
  */
-void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops)
+void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops,
+		    struct bp_host *held)
 {
 	atomic_inc(&bp_handoffs_running);
 	smp_mb__after_atomic();	/* pairs with bp_handoffs_wait()'s callers */
-	bp_handoff_one(sk, base_ops);
+	bp_handoff_one(sk, base_ops, held);
 	atomic_dec(&bp_handoffs_running);
 }
 

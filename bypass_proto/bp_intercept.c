@@ -47,6 +47,16 @@ static const struct proto_ops *bp_base_ops(const struct proto_ops *ops)
 	return ops;
 }
 
+/* Ours for a socket whose TCP ops are base (a held one handed off). */
+const struct proto_ops *bp_ops_for(const struct proto_ops *base)
+{
+	if (base == &inet_stream_ops)
+		return bp_ops4;
+	if (base && base == READ_ONCE(bp_base6))
+		return bp_ops6;
+	return base;
+}
+
 /*
  * Wait for a connection as inet_csk_accept() does, but here, where
  * unloading can wake us: the call then restarts with TCP's own ops.
@@ -105,7 +115,7 @@ static int bp_accept(struct socket *sock, struct socket *newsock, int flags,
 	}
 	if (!err) {
 		if (!kern)
-			bp_try_handoff(newsock->sk, base);
+			bp_try_handoff(newsock->sk, base, NULL);
 		if (!bp_sk_is_bypass(newsock->sk))
 			WRITE_ONCE(newsock->ops, base);
 	}

@@ -42,6 +42,7 @@ static int __init bp_init(void)
 	err = bp_proto_init();
 	if (err)
 		return err;
+	bp_host_init();
 	/* restores the NICs ask for run here, in process context */
 	bp_wq = alloc_workqueue("handoff", 0, 0);
 	if (!bp_wq)
@@ -98,6 +99,8 @@ static void __exit bp_exit(void)
 	/* a handoff under way finishes (or fails) before the restore */
 	bp_handoffs_wait();
 	bp_restore_all();
+	/* restored sockets (held, or just now) are plain TCP's */
+	bp_host_release_all();
 	hnd_client_unregister(&bp_client);
 	destroy_workqueue(bp_wq);
 	bp_release_ended();

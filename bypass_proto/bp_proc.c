@@ -7,7 +7,9 @@
  * Writing to it is the administrator's restore (ch_nic_restore):
  *   echo restore all >/proc/net/handoff        every connection
  *   echo restore 00100003 >/proc/net/handoff   the one with that id
- * The connections go back to the host stack mid-stream, nothing lost.
+ * The connections go back to the host stack mid-stream, nothing lost,
+ * and are "held" (bp_host.c): the OS may hand them off again,
+ *   echo handoff all >/proc/net/handoff        every held connection
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -48,6 +50,7 @@ static const char * const bp_counter_names[BP_C_COUNT] = {
 	[BP_C_RS_IDLE] = "restored_idle",
 	[BP_C_ADAPTIVE_PAUSES] = "adaptive_pauses",
 	[BP_C_SEND_SLOTS_FULL] = "send_slots_full",
+	[BP_C_REHANDOFF] = "handoff_again",
 	[BP_C_MSG_TX_BASE + CHW_OP_HANDOFF] = "msg_handoff",
 	[BP_C_MSG_TX_BASE + CHW_OP_RESTORE] = "msg_restore",
 	[BP_C_MSG_TX_BASE + CHW_OP_SEND] = "msg_send",
@@ -105,6 +108,7 @@ static int bp_proc_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "enabled %d\n", READ_ONCE(bp_policy.enable));
 	seq_printf(m, "offloaded %d\n", atomic_read(&bp_nr_offloaded));
+	seq_printf(m, "held %d\n", bp_nr_held_read());
 	for (i = 0; i < BP_C_COUNT; i++)
 		if (bp_counter_names[i])
 			seq_printf(m, "%s %lld\n", bp_counter_names[i],
@@ -149,6 +153,10 @@ static ssize_t bp_proc_write(struct file *file, const char __user *ubuf,
 		return -EFAULT;
 	buf[len] = 0;
 	arg = strim(buf);
+	if (!strcmp(arg, "handoff all")) {
+		bp_host_handoff_all();
+		return len;
+	}
 	if (strncmp(arg, "restore ", 8))
 		return -EINVAL;
 	arg = skip_spaces(arg + 8);

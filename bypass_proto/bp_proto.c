@@ -16,17 +16,27 @@
 
 #include "bp.h"
 
-/*
- * TCP's proto for sk's family: whose operations run when a call finds its
- * socket restored (bc NULL) between the dispatch and here.
- */
-struct proto *bp_base_prot(const struct sock *sk)
+/* TCP's proto for sk's family. */
+struct proto *bp_tcp_prot(const struct sock *sk)
 {
 #if IS_ENABLED(CONFIG_IPV6)
 	if (sk->sk_family == AF_INET6)
 		return &tcpv6_prot;
 #endif
 	return &tcp_prot;
+}
+
+/*
+ * Whose operations run when a call finds its socket restored (bc NULL)
+ * between the dispatch and here: the socket's proto now (TCP's, or the
+ * held socket's gate, bp_host.c), or TCP's for what a bypass socket
+ * leaves to TCP.
+ */
+struct proto *bp_base_prot(const struct sock *sk)
+{
+	struct proto *p = READ_ONCE(sk->sk_prot);
+
+	return bp_sk_is_bypass(sk) ? bp_tcp_prot(sk) : p;
 }
 
 /* ---- send ---------------------------------------------------------------- */
@@ -286,15 +296,16 @@ static __poll_t bp_poll_bypass(struct file *file, struct socket *sock,
 	u32 avail, rx_half;
 
 	sock_poll_wait(file, sock, wait);
-	rcu_read_lock();
+	/* the ULP slot changes (bc, held, none) under this lock */
+	read_lock_bh(&sk->sk_callback_lock);
 	bc = bp_conn_of(sk);
 	if (!bc) {
-		rcu_read_unlock();
+		read_unlock_bh(&sk->sk_callback_lock);
 		return tcp_poll(file, sock, NULL);	/* restored */
 	}
 	avail = bp_rx_avail(bc);
 	rx_half = bc->rx_nr * BP_CHUNK / 2;
-	rcu_read_unlock();
+	read_unlock_bh(&sk->sk_callback_lock);
 	state = inet_sk_state_load(sk);
 	shutdown = READ_ONCE(sk->sk_shutdown);
 
@@ -410,8 +421,7 @@ int bp_setsockopt(struct sock *sk, int level, int optname,
 	int val, err;
 
 	/* restored, or not TCP's level: TCP's own */
-	if (!rcu_access_pointer(inet_csk(sk)->icsk_ulp_data) ||
-	    level != SOL_TCP)
+	if (!bp_conn_of(sk) || level != SOL_TCP)
 		return bp_base_prot(sk)->setsockopt(sk, level, optname, optval,
 						    optlen);
 	if (optname == TCP_KEEPIDLE) {
@@ -479,7 +489,7 @@ static int bp_get_info(struct sock *sk, char __user *optval, int __user *optlen)
 int bp_getsockopt(struct sock *sk, int level, int optname,
 		  char __user *optval, int __user *optlen)
 {
-	if (!rcu_access_pointer(inet_csk(sk)->icsk_ulp_data))
+	if (!bp_conn_of(sk))
 		return bp_base_prot(sk)->getsockopt(sk, level, optname, optval,
 						    optlen);
 	if (level == SOL_TCP && optname == TCP_INFO)

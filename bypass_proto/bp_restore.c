@@ -60,7 +60,8 @@ static int bp_fetch_state(struct bp_conn *bc, struct chw_conn_state *st)
 
 /*
  * Feed len bytes at p to tcp_sendmsg_locked(); in repair mode they go to
- * the queue tp->repair_queue names, otherwise out as new data.
+ * the queue tp->repair_queue names, otherwise out as new data.  It takes
+ * them in pieces (the receive queue at most 17 pages a call).
  */
 static int bp_tcp_feed(struct sock *sk, const void *p, u32 len)
 {
@@ -69,23 +70,13 @@ static int bp_tcp_feed(struct sock *sk, const void *p, u32 len)
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 	int ret;
 
-	/*
-	 * The receive queue takes at most MAX_SKB_FRAGS pages a call
-	 * (tcp_send_rcvq()), so unread data from before the handoff may take
-	 * several; a send that stops short found no room, and the next call
-	 * says so.
-	 */
-	while (len) {
-		kv.iov_base = (void *)p;
-		kv.iov_len = len;
-		iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &kv, 1, len);
-		ret = tcp_sendmsg_locked(sk, &msg, len);
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &kv, 1, len);
+	while (msg_data_left(&msg)) {
+		ret = tcp_sendmsg_locked(sk, &msg, msg_data_left(&msg));
 		if (ret < 0)
-			return ret == -EAGAIN ? -ENOBUFS : ret;
+			return ret;
 		if (!ret)
 			return -ENOBUFS;
-		p += ret;
-		len -= ret;
 	}
 	return 0;
 }
@@ -190,6 +181,29 @@ static void bp_load_state(struct sock *sk, const struct chw_conn_state *st,
 					 TCP_RTO_MIN, TCP_TIMEOUT_INIT);
 	tcp_bound_rto(sk);
 	icsk->icsk_backoff = 0;
+	icsk->icsk_retransmits = 0;
+	icsk->icsk_probes_out = 0;
+	/*
+	 * No recovery, undo or loss probe of TCP's from before the handoff
+	 * survives: its sequence numbers are long gone (and after 2 GB
+	 * would compare the wrong way).  The congestion module starts over.
+	 */
+	if (icsk->icsk_ca_ops->init)
+		icsk->icsk_ca_ops->init(sk);
+	if (icsk->icsk_ca_ops->set_state)
+		icsk->icsk_ca_ops->set_state(sk, TCP_CA_Open);
+	icsk->icsk_ca_state = TCP_CA_Open;
+	tp->high_seq = snd_una;
+	tp->undo_marker = 0;
+	tp->undo_retrans = -1;
+	tp->retrans_stamp = 0;
+	tp->tlp_high_seq = 0;
+	tp->prior_ssthresh = 0;
+	tp->rack.mstamp = 0;
+	tp->rack.advanced = 0;
+	tp->rx_opt.num_sacks = 0;
+	tp->rx_opt.dsack = 0;
+	tp->is_sack_reneg = 0;
 	tcp_snd_cwnd_set(tp, max_t(u32, le32_to_cpu(st->snd_cwnd), 2));
 	tp->snd_ssthresh = le32_to_cpu(st->snd_ssthresh) ?:
 			   TCP_INFINITE_SSTHRESH;
@@ -200,10 +214,11 @@ static void bp_load_state(struct sock *sk, const struct chw_conn_state *st,
 
 /*
  * The socket is TCP's again: its proto, backlog handler, buffer sizes
- * and operations as before the handoff.  bc stays readable (its rings
+ * and operations as before the handoff; held by hs if given (the proto
+ * then TCP's behind a gate, bp_host.c).  bc stays readable (its rings
  * hold the data still to be queued) but is no longer reachable.
  */
-void bp_unswitch(struct sock *sk, struct bp_conn *bc)
+void bp_unswitch(struct sock *sk, struct bp_conn *bc, struct bp_host *hs)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
@@ -213,10 +228,12 @@ void bp_unswitch(struct sock *sk, struct bp_conn *bc)
 	list_del_init(&bc->all_node);
 	spin_unlock_bh(&bp_all_lock);
 	write_lock_bh(&sk->sk_callback_lock);
-	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
 	icsk->icsk_ulp_ops = NULL;
+	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
 	sk->sk_backlog_rcv = bc->base_prot->backlog_rcv;
 	WRITE_ONCE(sk->sk_prot, bc->base_prot);
+	if (hs)
+		bp_host_install(sk, hs);
 	if (sk->sk_socket && bc->saved_ops)
 		WRITE_ONCE(sk->sk_socket->ops, bc->saved_ops);
 	write_unlock_bh(&sk->sk_callback_lock);
@@ -332,6 +349,7 @@ static void bp_resume_state(struct sock *sk, const struct chw_conn_state *st,
  */
 int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 {
+	struct bp_host *hs = NULL;
 	struct chw_conn_state *st;
 	u32 unread, nic_unread, nic_queued;
 	int err;
@@ -377,7 +395,10 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 	}
 
 	bp_load_state(sk, st, unread);
-	bp_unswitch(sk, bc);
+	/* still open: held, so that it may be handed off again */
+	if (st->tcp_state != TCP_TIME_WAIT)
+		hs = bp_host_alloc(sk, bc->base_prot, bc->saved_ops);
+	bp_unswitch(sk, bc, hs);
 	if (!err)
 		err = bp_requeue(sk, bc, st, unread);
 	if (err) {
@@ -387,6 +408,7 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 				    sock_flag(sk, SOCK_DEAD) ? "orphan" : "open",
 				    err);
 		bp_count(BP_C_RESTORE_FAILED);
+		bp_host_drop(sk);
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
 		tcp_clear_xmit_timers(sk);	/* the requeue may have armed */
 		tcp_set_state(sk, TCP_CLOSE);
@@ -532,7 +554,7 @@ void bp_release_ended(void)
 		if (bp_conn_of(sk) == bc) {
 			tp = tcp_sk(sk);
 			unread = bp_rx_avail(bc);
-			bp_unswitch(sk, bc);
+			bp_unswitch(sk, bc, NULL);
 			/* TCP queues received data only while it may send */
 			tp->rcv_nxt = tp->copied_seq;
 			sk->sk_state = TCP_ESTABLISHED;

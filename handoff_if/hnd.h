@@ -56,6 +56,9 @@ struct hnd_cmd_wait {
 	struct chw_ev_done done;
 	struct completion comp;
 	void (*cb)(struct hnd_cmd_wait *w);
+	/* hnd_cmd_exec_answered(): runs before any later event */
+	void (*answered)(void *arg, const struct chw_ev_done *done);
+	void *answered_arg;
 };
 
 /* The status a waiter sees when the device went away first. */
@@ -158,6 +161,11 @@ int hnd_cmd_post(struct hnd_dev *hd, const struct chw_msg *cmds,
 		 unsigned int n);
 int hnd_cmd_exec(struct hnd_dev *hd, const struct chw_msg *cmd,
 		 struct chw_ev_done *done, unsigned long timeout);
+int hnd_cmd_exec_answered(struct hnd_dev *hd, const struct chw_msg *cmd,
+			  struct chw_ev_done *done, unsigned long timeout,
+			  void (*answered)(void *arg,
+					   const struct chw_ev_done *done),
+			  void *arg);
 int hnd_cmd_submit(struct hnd_dev *hd, const struct chw_msg *cmd,
 		   struct hnd_cmd_wait *w);
 void hnd_cmd_fail_all(struct hnd_dev *hd);

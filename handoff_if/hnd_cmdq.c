@@ -94,9 +94,16 @@ EXPORT_SYMBOL_GPL(hnd_cmd_post);
 /*
  * Post one command and sleep until its CHW_EV_DONE arrives, at most
  * timeout jiffies.  Returns the errno of its status, or -ETIMEDOUT.
+ * If answered is set, it runs in the event softirq with the answer
+ * before any later event reaches the client (a HANDOFF's new id must be
+ * known before the connection's first events), unless the wait timed
+ * out first.
  */
-int hnd_cmd_exec(struct hnd_dev *hd, const struct chw_msg *cmd,
-		 struct chw_ev_done *done, unsigned long timeout)
+int hnd_cmd_exec_answered(struct hnd_dev *hd, const struct chw_msg *cmd,
+			  struct chw_ev_done *done, unsigned long timeout,
+			  void (*answered)(void *arg,
+					   const struct chw_ev_done *done),
+			  void *arg)
 {
 	unsigned long deadline = jiffies + timeout;
 	struct hnd_cmd_wait w;
@@ -104,6 +111,8 @@ int hnd_cmd_exec(struct hnd_dev *hd, const struct chw_msg *cmd,
 
 	init_completion(&w.comp);
 	w.cb = NULL;
+	w.answered = answered;
+	w.answered_arg = arg;
 	for (;;) {
 		spin_lock_bh(&hd->cmd_lock);
 		if (hd->failed) {
@@ -138,10 +147,19 @@ int hnd_cmd_exec(struct hnd_dev *hd, const struct chw_msg *cmd,
 			hnd_stat_inc(hd, &hd->stats.cmd_timeouts);
 			return -ETIMEDOUT;
 		}
+		/* the answer is being delivered: w lives until it is */
+		wait_for_completion(&w.comp);
 	}
 	if (done)
 		*done = w.done;
 	return hnd_status_to_errno(w.done.status);
+}
+EXPORT_SYMBOL_GPL(hnd_cmd_exec_answered);
+
+int hnd_cmd_exec(struct hnd_dev *hd, const struct chw_msg *cmd,
+		 struct chw_ev_done *done, unsigned long timeout)
+{
+	return hnd_cmd_exec_answered(hd, cmd, done, timeout, NULL, NULL);
 }
 EXPORT_SYMBOL_GPL(hnd_cmd_exec);
 
@@ -164,6 +182,7 @@ int hnd_cmd_submit(struct hnd_dev *hd, const struct chw_msg *cmd,
 			hnd_stat_inc(hd, &hd->stats.cmd_ring_full);
 		return failed ? -EIO : -EBUSY;
 	}
+	w->answered = NULL;
 	w->idx = hd->cmd_tail;
 	slot = HND_CMD_SLOT(w->idx);
 	hd->cmd_wait[slot] = w;
@@ -178,6 +197,8 @@ EXPORT_SYMBOL_GPL(hnd_cmd_submit);
 
 static void hnd_cmd_finish(struct hnd_cmd_wait *w)
 {
+	if (w->answered)
+		w->answered(w->answered_arg, &w->done);
 	if (w->cb)
 		w->cb(w);
 	else

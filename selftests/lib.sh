@@ -131,8 +131,8 @@ serve_xfer() { # MODE PORT BYTES SEED [FLOWS]
 	recv) pmode=send ;;
 	*) pmode=duplex; pseed=$(( $4 ^ 0x5eed0000 )) ;;	# STREAM_REPLY_SEED
 	esac
-	hnd_xfer "$mode" --listen "$port" --bytes "$bytes" --seed "$seed" \
-		--flows "$flows" ${GUEST_XFER_OPTS:-} >/tmp/srv.$port 2>&1 &
+	hnd_xfer "$mode" ${GUEST_XFER_OPTS:-} --listen "$port" --bytes "$bytes" --seed "$seed" \
+		--flows "$flows" >/tmp/srv.$port 2>&1 &
 	local pid=$!
 	usleep 300000
 	peer "hnd_xfer $pmode --connect $GUEST_ADDR:$port --bytes $bytes --seed $pseed --flows $flows ${PEER_XFER_OPTS:-} >cli.$port 2>&1 &" ||

@@ -6,7 +6,7 @@
  *   hnd_xfer send|recv|duplex --listen PORT | --connect HOST:PORT
  *            [--flows K] [--bytes N] [--seed S] [--timeout SECS]
  *            [--rate BYTES_PER_SEC] [--rst-after N] [--delay-ms MS]
- *            [--bench]
+ *            [--bench] [--blocking]
  *
  * Flow i carries the bytes of a stream fixed by (seed, i), so the receiver
  * checks every byte against what the sender must have sent, and both ends
@@ -17,7 +17,9 @@
  * total throughput (a slow reader makes the other side meet a zero
  * window); --rst-after aborts each flow with a RST after N bytes;
  * --delay-ms (connecting side) holds every flow open and silent that long
- * before any byte moves, so that all K connections exist at once.  In
+ * before any byte moves, so that all K connections exist at once.
+ * --blocking leaves the sockets blocking, so that sends wait for room and
+ * receives for data inside the kernel (as most programs do).  In
  * duplex mode each flow sends its stream and at the same time receives
  * and checks the answering stream (STREAM_REPLY_SEED) of the same length.
  *
@@ -80,6 +82,7 @@ static struct {
 	unsigned long long rst_after;	/* abort after this many bytes */
 	unsigned int delay_ms;		/* connected, silent, before moving */
 	bool bench;			/* stream work before and after */
+	bool blocking;			/* sockets left blocking */
 } opt = { .flows = 1, .bytes = 1 << 20, .seed = 1, .timeout = 600 };
 
 static double now(void)
@@ -108,12 +111,14 @@ static void usage(void)
 	fprintf(stderr, "usage: hnd_xfer send|recv --listen PORT | --connect HOST:PORT\n"
 		"                [--flows K] [--bytes N[KMG]] [--seed S] [--timeout SECS]\n"
 		"                [--rate BYTES_PER_SEC] [--rst-after N] [--delay-ms MS]\n"
-		"                [--bench]\n");
+		"                [--bench] [--blocking]\n");
 	exit(2);
 }
 
 static void set_nonblock(int fd)
 {
+	if (opt.blocking)
+		return;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
@@ -216,7 +221,8 @@ static ssize_t flow_io(struct flow *fl, int idx, uint8_t *buf, size_t max)
 
 		if (len) {
 			stream_bytes(opt.seed, idx, fl->txoff, buf, len);
-			n = send(fl->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			n = send(fl->fd, buf, len, MSG_NOSIGNAL |
+				 (opt.blocking ? 0 : MSG_DONTWAIT));
 			if (n < 0 && errno != EAGAIN)
 				return -1;
 			if (n > 0) {
@@ -266,7 +272,7 @@ static ssize_t flow_io(struct flow *fl, int idx, uint8_t *buf, size_t max)
 			max = opt.bytes - fl->off;
 		n = recv(fl->fd, fl->whole + fl->off, max, MSG_DONTWAIT);
 	} else {
-		n = recv(fl->fd, buf, max, MSG_DONTWAIT);
+		n = recv(fl->fd, buf, max, opt.blocking ? 0 : MSG_DONTWAIT);
 	}
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -1;
@@ -314,6 +320,7 @@ int main(int argc, char **argv)
 		{ "rst-after", required_argument, NULL, 'R' },
 		{ "delay-ms", required_argument, NULL, 'D' },
 		{ "bench", no_argument, NULL, 'B' },
+		{ "blocking", no_argument, NULL, 'k' },
 		{ }
 	};
 	struct flow *fl;
@@ -352,6 +359,7 @@ int main(int argc, char **argv)
 		case 'R': opt.rst_after = parse_size(optarg); break;
 		case 'D': opt.delay_ms = atoi(optarg); break;
 		case 'B': opt.bench = true; break;
+		case 'k': opt.blocking = true; break;
 		default: usage();
 		}
 	}
