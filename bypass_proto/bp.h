@@ -43,6 +43,8 @@ enum bp_refusal {
 	BP_REF_STATE,		/* not ESTABLISHED/CLOSE_WAIT, or repair */
 	BP_REF_ROUTE,		/* egress is not a handoff NIC, no neighbour */
 	BP_REF_NO_SLOT,		/* the NIC advertised no free connection */
+	BP_REF_HEADROOM,	/* net.handoff.headroom: slots kept free */
+	BP_REF_ADAPTIVE,	/* net.handoff.adaptive: the NIC is full */
 	BP_REF_NIC,		/* the NIC answered the handoff with an error */
 	BP_REF_TIMEOUT,		/* the NIC did not answer in time */
 	BP_REF_NOMEM,		/* host buffers could not be allocated */
@@ -67,6 +69,13 @@ enum bp_counter {
 	BP_C_RESTORE_FAILED,	/* restores refused by the NIC or reset */
 	BP_C_RESTORE_ASKED,	/* the NIC asked for a restore */
 	BP_C_RESTORE_DECLINED,	/* ... and policy said no */
+	BP_C_RESTORE_PRESSURE,	/* ... for want of NIC memory */
+	BP_C_RS_LINK,		/* restores for a link down (bp_policy.c) */
+	BP_C_RS_ROUTE,		/* ... a route to another interface */
+	BP_C_RS_POLICY,		/* ... a port no longer in net.handoff.ports */
+	BP_C_RS_IDLE,		/* ... idle past net.handoff.idle_restore_s */
+	BP_C_ADAPTIVE_PAUSES,	/* adaptive mode stopped offloading to a NIC */
+	BP_C_SEND_SLOTS_FULL,	/* bytes waited for a SEND slot (bp_buf.c) */
 	BP_C_REHANDOFF,		/* restored connections handed off again */
 	BP_C_MSG_TX_BASE,	/* commands by opcode: + op */
 	BP_C_MSG_RX_BASE = BP_C_MSG_TX_BASE + 16,	/* events: + (op & 15) */
@@ -89,6 +98,7 @@ struct bp_nic {
 	atomic_t free_conns;		/* the NIC's last advertisement */
 	u32 free_send, free_mem_kb;
 	bool gone;			/* being removed: no new handoffs */
+	bool adaptive_paused;		/* bp_policy.c: no handoffs for now */
 };
 
 /* The 4-tuple of an offloaded connection, for late packets. */
@@ -128,6 +138,7 @@ struct bp_conn {
 	struct bp_tuple tuple;
 	u8 local_mac[ETH_ALEN], peer_mac[ETH_ALEN];
 	unsigned long since;		/* jiffies at handoff */
+	unsigned long last_active;	/* jiffies of the last event, 0 none */
 	struct bp_host *held;		/* during a handoff: the hold ending */
 	bool cid_known;			/* in bn->conns under cid */
 	bool handing_off;		/* known to the NIC, not yet switched */
@@ -214,11 +225,22 @@ struct bp_policy {
 	int handoff_timeout_ms;
 	int handoff_delay_ms;
 	int timewait_return;
+	int headroom;
+	int idle_restore_s;
+	int adaptive;
+	int adaptive_low_pct;
+	int adaptive_high_pct;
 };
 extern struct bp_policy bp_policy;
 bool bp_port_allowed(u16 port);
 int bp_sysctl_init(void);
 void bp_sysctl_exit(void);
+
+/* bp_policy.c: when to offload, and when to take connections back */
+enum bp_refusal bp_policy_take_slot(struct bp_nic *bn);
+void bp_policy_kick(void);
+int bp_policy_init(void);
+void bp_policy_exit(void);
 
 /* bp_proc.c */
 int bp_proc_init(void);

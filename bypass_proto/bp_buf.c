@@ -260,6 +260,9 @@ void bp_tx_push(struct bp_conn *bc, bool psh)
 		lens[n++] = len;
 		pos += len;
 	}
+	/* the rest waits in the ring for an ACK to free a slot, never lost */
+	if (pos < bc->tx_written && bc->send_count + n >= CHW_CONN_SEND_SLOTS)
+		bp_count(BP_C_SEND_SLOTS_FULL);
 	if (!n)
 		goto fin;
 	if (psh && pos == bc->tx_written)

@@ -180,6 +180,8 @@ static void bp_sock_event(struct bp_nic *bn, const struct chw_msg *ev)
 		if (bp_conn_of(sk) == bc ||
 		    (READ_ONCE(bc->handing_off) && sock_owned_by_user(sk)))
 			ok = bp_conn_event(sk, bc, ev);
+		if (ok)		/* for net.handoff.idle_restore_s */
+			WRITE_ONCE(bc->last_active, jiffies);
 		bh_unlock_sock(sk);
 		sock_put(sk);
 	}

@@ -455,8 +455,9 @@ static int bp_handoff_locked(struct sock *sk, struct bp_conn *bc)
 	bc->bn = bp_route(sk, bc, &mtu);
 	if (!bc->bn)
 		return BP_REF_ROUTE;
-	if (atomic_dec_if_positive(&bc->bn->free_conns) < 0)
-		return BP_REF_NO_SLOT;
+	why = bp_policy_take_slot(bc->bn);
+	if (why != BP_REF_COUNT)
+		return why;
 
 	sndq = tp->write_seq - tp->snd_una;
 	unread = tp->rcv_nxt - tp->copied_seq -

@@ -62,8 +62,13 @@ static int __init bp_init(void)
 	err = hnd_client_register(&bp_client);
 	if (err)
 		goto err_intercept;
+	err = bp_policy_init();
+	if (err)
+		goto err_client;
 	return 0;
 
+err_client:
+	hnd_client_unregister(&bp_client);
 err_intercept:
 	bp_intercept_stop();
 err_forward:
@@ -89,6 +94,7 @@ static void __exit bp_exit(void)
 {
 	WRITE_ONCE(bp_unloading, true);
 	smp_mb();	/* pairs with bp_try_handoff() */
+	bp_policy_exit();
 	bp_intercept_stop();
 	/* a handoff under way finishes (or fails) before the restore */
 	bp_handoffs_wait();

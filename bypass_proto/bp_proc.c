@@ -27,6 +27,8 @@ static const char * const bp_counter_names[BP_C_COUNT] = {
 	[BP_C_REF_BASE + BP_REF_STATE] = "refused_state",
 	[BP_C_REF_BASE + BP_REF_ROUTE] = "refused_route",
 	[BP_C_REF_BASE + BP_REF_NO_SLOT] = "refused_no_slot",
+	[BP_C_REF_BASE + BP_REF_HEADROOM] = "refused_headroom",
+	[BP_C_REF_BASE + BP_REF_ADAPTIVE] = "refused_adaptive",
 	[BP_C_REF_BASE + BP_REF_NIC] = "refused_nic",
 	[BP_C_REF_BASE + BP_REF_TIMEOUT] = "refused_timeout",
 	[BP_C_REF_BASE + BP_REF_NOMEM] = "refused_nomem",
@@ -42,6 +44,13 @@ static const char * const bp_counter_names[BP_C_COUNT] = {
 	[BP_C_RESTORE_FAILED] = "restore_failed",
 	[BP_C_RESTORE_ASKED] = "restore_asked",
 	[BP_C_RESTORE_DECLINED] = "restore_declined",
+	[BP_C_RESTORE_PRESSURE] = "restore_asked_pressure",
+	[BP_C_RS_LINK] = "restored_link",
+	[BP_C_RS_ROUTE] = "restored_route",
+	[BP_C_RS_POLICY] = "restored_policy",
+	[BP_C_RS_IDLE] = "restored_idle",
+	[BP_C_ADAPTIVE_PAUSES] = "adaptive_pauses",
+	[BP_C_SEND_SLOTS_FULL] = "send_slots_full",
 	[BP_C_REHANDOFF] = "handoff_again",
 	[BP_C_MSG_TX_BASE + CHW_OP_HANDOFF] = "msg_handoff",
 	[BP_C_MSG_TX_BASE + CHW_OP_RESTORE] = "msg_restore",
@@ -107,11 +116,12 @@ static int bp_proc_show(struct seq_file *m, void *v)
 				   atomic64_read(&bp_counters[i]));
 	mutex_lock(&bp_nics_lock);
 	list_for_each_entry(bn, &bp_nics, list)
-		seq_printf(m, "nic %s free_conns %d free_send %u free_mem_kb %u\n",
+		seq_printf(m, "nic %s free_conns %d free_send %u free_mem_kb %u adaptive_paused %d\n",
 			   netdev_name(bn->netdev),
 			   atomic_read(&bn->free_conns),
 			   READ_ONCE(bn->free_send),
-			   READ_ONCE(bn->free_mem_kb));
+			   READ_ONCE(bn->free_mem_kb),
+			   READ_ONCE(bn->adaptive_paused));
 	seq_puts(m, "connections: cid nic state local peer bytes_sent_acked bytes_received age_s\n");
 	list_for_each_entry(bn, &bp_nics, list) {
 		spin_lock_bh(&bn->lock);

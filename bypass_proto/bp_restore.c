@@ -636,6 +636,8 @@ void bp_restore_asked(struct bp_nic *bn, const struct chw_ev_restore *ev)
 		return;
 	}
 	bp_count(BP_C_RESTORE_ASKED);
+	if (reason == CHW_RESTORE_PRESSURE)
+		bp_count(BP_C_RESTORE_PRESSURE);
 	if ((reason == CHW_RESTORE_TIME_WAIT &&
 	     !READ_ONCE(bp_policy.timewait_return)) ||
 	    READ_ONCE(bn->gone) || READ_ONCE(bp_unloading)) {

@@ -16,6 +16,11 @@ struct bp_policy bp_policy = {
 	.handoff_timeout_ms = 1000,
 	.handoff_delay_ms = 0,
 	.timewait_return = 1,
+	.headroom = 0,
+	.idle_restore_s = 0,
+	.adaptive = 1,
+	.adaptive_low_pct = 10,
+	.adaptive_high_pct = 20,
 };
 
 /*
@@ -110,8 +115,21 @@ static int bp_ports_handler(struct ctl_table *table, int write,
 				  lockdep_is_held(&bp_ports_mutex));
 	if (old)
 		kfree_rcu(old, rcu);
+	/* connections on ports no longer listed go back */
+	bp_policy_kick();
 out:
 	mutex_unlock(&bp_ports_mutex);
+	return err;
+}
+
+/* A knob whose new value may send connections back: re-check them. */
+static int bp_recheck_handler(struct ctl_table *table, int write,
+			      void *buffer, size_t *lenp, loff_t *ppos)
+{
+	int err = proc_dointvec_minmax(table, write, buffer, lenp, ppos);
+
+	if (!err && write)
+		bp_policy_kick();
 	return err;
 }
 
@@ -121,6 +139,7 @@ static int bp_buf_min = BP_CHUNK * BP_RX_MIN_CHUNKS;
 static int bp_buf_max = BP_CHUNK * BP_MAX_CHUNKS;
 static int bp_rcvbuf_max = BP_CHUNK * BP_RX_MAX_CHUNKS;
 static int bp_ms_max = 60000;
+static int bp_pct_max = 100;
 
 static struct ctl_table bp_sysctl_table[] = {
 	{
@@ -191,6 +210,49 @@ static struct ctl_table bp_sysctl_table[] = {
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= &bp_zero,
 		.extra2		= &bp_one,
+	},
+	{
+		.procname	= "headroom",
+		.data		= &bp_policy.headroom,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &bp_zero,
+	},
+	{
+		.procname	= "idle_restore_s",
+		.data		= &bp_policy.idle_restore_s,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= bp_recheck_handler,
+		.extra1		= &bp_zero,
+	},
+	{
+		.procname	= "adaptive",
+		.data		= &bp_policy.adaptive,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &bp_zero,
+		.extra2		= &bp_one,
+	},
+	{
+		.procname	= "adaptive_low_pct",
+		.data		= &bp_policy.adaptive_low_pct,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &bp_zero,
+		.extra2		= &bp_pct_max,
+	},
+	{
+		.procname	= "adaptive_high_pct",
+		.data		= &bp_policy.adaptive_high_pct,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &bp_zero,
+		.extra2		= &bp_pct_max,
 	},
 	{ }
 };

@@ -362,6 +362,7 @@ bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c)
 /* Post the pending news of every connection, oldest first. */
 void nfw_conn_flush_events(struct nfw *fw)
 {
+	nfw_pressure_check(fw);
 	while (fw->ev_list) {
 		struct nfw_conn *c = fw->ev_list;
 		struct nfw_conn *next = c->ev_next;	/* c may be freed */

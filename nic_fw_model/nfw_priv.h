@@ -95,6 +95,9 @@ struct nfw {
 	struct nfw_conn *ev_list;	/* connections with news */
 	struct nfw_conn **ev_tail;
 	bool res_dirty;			/* resources changed: tell the OS */
+	uint64_t pressure_next_ms;	/* nfw_pressure.c: next evaluation */
+	uint64_t pressure_asked;	/* restores asked for want of memory */
+	uint64_t pressure_asked_ms;	/* when last asked, 0 never */
 	uint64_t now_ms;		/* clock at the start of this run */
 	uint8_t *pkt;			/* scratch for one TCP segment */
 	struct nfw_conn *rx_last;	/* the last frame's connection */

@@ -68,6 +68,7 @@ enum nfw_tcp_state {
 #define NFW_CF_OS_CLOSED	(1u << 7)	/* the application is gone */
 #define NFW_CF_RECOVERY		(1u << 8)	/* NewReno fast recovery */
 #define NFW_CF_RTT_TIMING	(1u << 9)	/* rtt_seq is being timed */
+#define NFW_CF_PRESSURE_ASKED	(1u << 15)	/* restore asked: memory short */
 
 /* Pending news for the OS, flushed to the event ring in this order. */
 #define NFW_EV_RECV		(1u << 0)
@@ -317,6 +318,18 @@ int nfw_tcp_import(struct nfw *fw, uint64_t addr, uint32_t len,
 		   struct nfw_conn **out);
 int nfw_tcp_export(struct nfw *fw, struct nfw_conn *c, uint64_t addr,
 		   uint32_t len, uint32_t *written);
+
+/*
+ * nfw_pressure.c: under NIC memory pressure (free < total / LOW_DIV) ask
+ * the OS to restore the idlest connections until free > total / HIGH_DIV.
+ */
+#define NFW_MEM_LOW_DIV		16
+#define NFW_MEM_HIGH_DIV	8
+#define NFW_PRESSURE_MAX_ASK	32	/* victims per evaluation */
+bool nfw_pressure_low(const struct nfw *fw);
+unsigned int nfw_pressure_victims(struct nfw *fw, uint32_t *slots,
+				  unsigned int max);
+void nfw_pressure_check(struct nfw *fw);
 
 /* nfw_conn_cmd.c */
 void nfw_conn_cmd(struct nfw *fw, uint32_t idx, const struct chw_msg *m);

@@ -204,7 +204,9 @@ tcp_pressure_report() {
 # Offload on, all ports, defaults.
 bp_defaults() {
 	sysctl -qw net.handoff.enable=1 net.handoff.max_conns=4096 \
-		net.handoff.handoff_delay_ms=0
+		net.handoff.handoff_delay_ms=0 net.handoff.headroom=0 \
+		net.handoff.idle_restore_s=0 net.handoff.adaptive=1 \
+		net.handoff.adaptive_low_pct=10 net.handoff.adaptive_high_pct=20
 	# busybox sysctl does not write an empty value: every port
 	echo >/proc/sys/net/handoff/ports
 	[ -z "$(cat /proc/sys/net/handoff/ports)" ] || fail "ports not reset"

@@ -55,6 +55,13 @@ void host_post_cmd(struct fw_host *h, const void *msg);
 bool host_next_event(struct fw_host *h, struct chw_msg *out);
 void host_clear_frames(struct fw_host *h);
 
+/* A named test; tables of them end with a NULL name. */
+struct fw_test {
+	const char *name;
+	void (*fn)(void);
+};
+extern const struct fw_test fw_pressure_tests[];	/* fw_pressure.c */
+
 /* KTAP-style checks: a failed check fails the current test. */
 extern int test_failed;
 #define CHECK(cond) do { \

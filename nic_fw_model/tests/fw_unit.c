@@ -561,10 +561,7 @@ static void test_csum_fast(void)
 void test_ack_held_while_window_shrinks(void);
 void test_ack_every_second_segment(void);
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct fw_test tests[] = {
 	{ "fw_identity", test_identity },
 	{ "fw_bad_ring_config", test_bad_ring_config },
 	{ "fw_nop_wraps", test_nop_wraps },
@@ -584,19 +581,29 @@ static const struct {
 	{ "fw_ack_held_while_window_shrinks",
 	  test_ack_held_while_window_shrinks },
 	{ "fw_ack_every_second_segment", test_ack_every_second_segment },
+	{ NULL, NULL },
 };
+
+static const struct fw_test *const tables[] = { tests, fw_pressure_tests };
 
 int main(void)
 {
-	unsigned int i, n = sizeof(tests) / sizeof(tests[0]), bad = 0;
+	unsigned int i, t, n = 0, bad = 0;
+	const struct fw_test *k;
 
+	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (k = tables[t]; k->name; k++)
+			n++;
 	printf("TAP version 13\n1..%u\n", n);
-	for (i = 0; i < n; i++) {
-		test_failed = 0;
-		tests[i].fn();
-		printf("%sok %u %s\n", test_failed ? "not " : "", i + 1,
-		       tests[i].name);
-		bad += test_failed;
+	i = 0;
+	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		for (k = tables[t]; k->name; k++) {
+			test_failed = 0;
+			k->fn();
+			printf("%sok %u %s\n", test_failed ? "not " : "",
+			       ++i, k->name);
+			bad += test_failed;
+		}
 	}
 	printf("# %u passed, %u failed\n", n - bad, bad);
 	return bad ? 1 : 0;

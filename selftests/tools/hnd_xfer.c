@@ -5,7 +5,8 @@
  *
  *   hnd_xfer send|recv|duplex --listen PORT | --connect HOST:PORT
  *            [--flows K] [--bytes N] [--seed S] [--timeout SECS]
- *            [--rate BYTES_PER_SEC] [--rst-after N] [--bench] [--blocking]
+ *            [--rate BYTES_PER_SEC] [--rst-after N] [--delay-ms MS]
+ *            [--bench] [--blocking]
  *
  * Flow i carries the bytes of a stream fixed by (seed, i), so the receiver
  * checks every byte against what the sender must have sent, and both ends
@@ -15,6 +16,8 @@
  * sender that exits 0 knows the receiver read everything.  --rate caps the
  * total throughput (a slow reader makes the other side meet a zero
  * window); --rst-after aborts each flow with a RST after N bytes;
+ * --delay-ms (connecting side) holds every flow open and silent that long
+ * before any byte moves, so that all K connections exist at once.
  * --blocking leaves the sockets blocking, so that sends wait for room and
  * receives for data inside the kernel (as most programs do).  In
  * duplex mode each flow sends its stream and at the same time receives
@@ -77,6 +80,7 @@ static struct {
 	int timeout;
 	unsigned long long rate;	/* bytes/s over all flows, 0: no cap */
 	unsigned long long rst_after;	/* abort after this many bytes */
+	unsigned int delay_ms;		/* connected, silent, before moving */
 	bool bench;			/* stream work before and after */
 	bool blocking;			/* sockets left blocking */
 } opt = { .flows = 1, .bytes = 1 << 20, .seed = 1, .timeout = 600 };
@@ -106,8 +110,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: hnd_xfer send|recv --listen PORT | --connect HOST:PORT\n"
 		"                [--flows K] [--bytes N[KMG]] [--seed S] [--timeout SECS]\n"
-		"                [--rate BYTES_PER_SEC] [--rst-after N] [--bench]\n"
-		"                [--blocking]\n");
+		"                [--rate BYTES_PER_SEC] [--rst-after N] [--delay-ms MS]\n"
+		"                [--bench] [--blocking]\n");
 	exit(2);
 }
 
@@ -314,6 +318,7 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "rst-after", required_argument, NULL, 'R' },
+		{ "delay-ms", required_argument, NULL, 'D' },
 		{ "bench", no_argument, NULL, 'B' },
 		{ "blocking", no_argument, NULL, 'k' },
 		{ }
@@ -352,6 +357,7 @@ int main(int argc, char **argv)
 		case 't': opt.timeout = atoi(optarg); break;
 		case 'r': opt.rate = parse_size(optarg); break;
 		case 'R': opt.rst_after = parse_size(optarg); break;
+		case 'D': opt.delay_ms = atoi(optarg); break;
 		case 'B': opt.bench = true; break;
 		case 'k': opt.blocking = true; break;
 		default: usage();
@@ -400,6 +406,10 @@ int main(int argc, char **argv)
 			set_nonblock(fl[i].fd);
 			accepted++;
 		}
+	}
+	if (opt.host && opt.delay_ms) {
+		usleep(opt.delay_ms * 1000ULL);
+		deadline += opt.delay_ms / 1000.0;
 	}
 
 	for (;;) {
