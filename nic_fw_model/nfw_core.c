@@ -344,7 +344,8 @@ unsigned int nfw_run(struct nfw *fw)
 			fw->res_dirty = true;
 		if (nfw_ring_pending(&fw->ring[CHW_RING_TX]))
 			nfw_tx_run(fw);
-		if (fw->ev_list || fw->res_dirty)
+		/* news to post, or memory short: victims to ask back */
+		if (fw->ev_list || fw->res_dirty || nfw_pressure_low(fw))
 			nfw_conn_flush_events(fw);
 		if (nfw_ring_pending(&fw->ring[CHW_RING_CMD])) {
 			nfw_cmd_run(fw);
