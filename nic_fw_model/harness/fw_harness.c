@@ -207,7 +207,7 @@ static bool run_xfer(const struct xfer_spec *spec)
 	size_t rcvq = 0, sndq = 0;
 	bool ok = true;
 
-	snprintf(out, sizeof(out), "/tmp/hh-peer-%d.out", port);
+	snprintf(out, sizeof(out), "/tmp/hh-peer-%d-%d.out", (int)getpid(), port);
 	lfd = listen_in_os(sp->v6, port);
 	if (lfd < 0)
 		return false;
@@ -604,7 +604,7 @@ static bool t_capacity(void)
 	if (nic_reinit(24))
 		return false;
 
-	snprintf(out, sizeof(out), "/tmp/hh-peer-%d.out", port);
+	snprintf(out, sizeof(out), "/tmp/hh-peer-%d-%d.out", (int)getpid(), port);
 	lfd = listen_in_os(false, port);
 	/* the peer sends and closes first: no TIME_WAIT on the NIC's side */
 	pid = peer_start("send", false, port, 256u << 10, seed, NULL, out, N);
