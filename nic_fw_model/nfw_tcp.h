@@ -208,7 +208,8 @@ struct nfw_conn {
 
 	/* -- what every segment's headers start from (nfw_tcp_output.c) -- */
 	uint8_t hdr_len;		/* 0: not built yet */
-	uint8_t hdr[NFW_ETH_HLEN + 40];	/* Ethernet and IP, length and id 0 */
+	uint8_t hdr[NFW_ETH_HLEN + 40 + 32];	/* Ethernet, IP (length and id
+					 * 0), TCP: ports, option kinds */
 	uint64_t hdr_sum;		/* the IPv4 header's running sum */
 	uint64_t pseudo_sum;		/* the pseudo-header's, length apart */
 

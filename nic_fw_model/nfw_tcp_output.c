@@ -65,9 +65,23 @@ static int nfw_send_fetch(struct nfw *fw, struct nfw_conn *c, uint32_t off,
 
 	if (c->fetch_pair && c->fetch_pair <= c->pair_count &&
 	    SEQ_LEQ(c->fetch_seq, seq)) {
+		const struct nfw_send_pair *p;
+
 		i = c->fetch_pair - 1;
 		start = c->fetch_seq;
 		pos = seq - start;
+		/* the common case: all of it in the pair the last one
+		 * ended in (the cursor stays) */
+		p = &c->pairs[(c->pair_head + i) & (c->pair_cap - 1)];
+		if (pos < p->len && p->len - pos >= len) {
+			if (fw->ops.dma_read(fw->opaque, p->addr + pos, buf,
+					     len)) {
+				nfw_dma_error(fw, p->addr + pos, len,
+					      "tcp send");
+				return -1;
+			}
+			return 0;
+		}
 	}
 	for (; i < c->pair_count && len; i++) {
 		const struct nfw_send_pair *p =
@@ -162,13 +176,10 @@ static uint8_t *nfw_put_tcp_opts(struct nfw *fw, struct nfw_conn *c,
 	const struct nfw_ooo *o = c->ooo;
 
 	if (c->flags & NFW_CF_TS) {
-		*p++ = NFW_TCPOPT_NOP;
-		*p++ = NFW_TCPOPT_NOP;
-		*p++ = NFW_TCPOPT_TS;
-		*p++ = 10;
-		nfw_put_be32(p, (uint32_t)fw->now_ms + c->ts_offset);
-		nfw_put_be32(p + 4, c->ts_recent);
-		p += 8;
+		/* NOP NOP TS 10 are the template's (nfw_tcp_hdr_build()) */
+		nfw_put_be32(p + 4, (uint32_t)fw->now_ms + c->ts_offset);
+		nfw_put_be32(p + 8, c->ts_recent);
+		p += 12;
 	}
 	if (n) {
 		*p++ = NFW_TCPOPT_NOP;
@@ -186,10 +197,25 @@ static uint8_t *nfw_put_tcp_opts(struct nfw *fw, struct nfw_conn *c,
 	return p;
 }
 
+/* The TCP header's constant part: ports, and the timestamp option's
+ * kinds (every segment of a connection with timestamps carries it). */
+static void nfw_tcp_hdr_build_tcp(struct nfw_conn *c, uint8_t *th)
+{
+	nfw_put_be16(th, c->lport);
+	nfw_put_be16(th + 2, c->pport);
+	if (c->flags & NFW_CF_TS) {
+		th[20] = NFW_TCPOPT_NOP;
+		th[21] = NFW_TCPOPT_NOP;
+		th[22] = NFW_TCPOPT_TS;
+		th[23] = 10;
+	}
+}
+
 /*
- * The Ethernet and IP headers of every segment of c, built once: only
- * the IP length and (IPv4) id change from segment to segment, and their
- * checksums are the template's plus those fields.
+ * The Ethernet, IP and TCP headers of every segment of c, built once:
+ * only the IP length and (IPv4) id change from segment to segment, and
+ * their checksums are the template's plus those fields; of TCP the
+ * ports and the timestamp option's kinds are there.
  */
 static void nfw_tcp_hdr_build(struct nfw_conn *c)
 {
@@ -209,6 +235,7 @@ static void nfw_tcp_hdr_build(struct nfw_conn *c)
 		memcpy(ip + 24, c->paddr, 16);
 		c->pseudo_sum = nfw_csum_acc(pseudo, ip + 8, 32);
 		c->hdr_len = NFW_ETH_HLEN + 40;
+		nfw_tcp_hdr_build_tcp(c, ip + 40);
 		return;
 	}
 	ip[0] = 0x45;
@@ -221,15 +248,20 @@ static void nfw_tcp_hdr_build(struct nfw_conn *c)
 	c->hdr_sum = nfw_csum_acc(0, ip, 20);
 	c->pseudo_sum = nfw_csum_acc(pseudo, ip + 12, 8);
 	c->hdr_len = NFW_ETH_HLEN + 20;
+	nfw_tcp_hdr_build_tcp(c, ip + 20);
 }
 
 /*
  * Build and send one segment: seq, tcp_flags, and len payload bytes from
- * the send queue at seq (len at most nfw_tcp_mss_now()).  Returns 0, or
- * -1 if the payload could not be fetched (a host buffer that went bad).
+ * the send queue at seq (len at most nfw_tcp_mss_now()).  *win is the
+ * window field: if negative, computed here (nfw_tcp_window()) and left
+ * there for the next segment of the same output round, which would
+ * compute the same (nothing it depends on changes between the two, and
+ * its first result is its own fixed point).  Returns 0, or -1 if the
+ * payload could not be fetched (a host buffer that went bad).
  */
-static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
-			uint32_t len, uint8_t tcp_flags)
+static int nfw_tcp_xmit_win(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
+			    uint32_t len, uint8_t tcp_flags, int *win)
 {
 	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th, *opt_end;
 	uint32_t l4_len, thl;
@@ -239,24 +271,26 @@ static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		nfw_tcp_hdr_build(c);
 	/* constant sizes: the compiler copies them in a few moves */
 	if (c->v6)
-		memcpy(f, c->hdr, NFW_ETH_HLEN + 40);
+		memcpy(f, c->hdr, NFW_ETH_HLEN + 40 + 32);
 	else
-		memcpy(f, c->hdr, NFW_ETH_HLEN + 20);
+		memcpy(f, c->hdr, NFW_ETH_HLEN + 20 + 32);
 	th = f + c->hdr_len;
 	opt_end = nfw_put_tcp_opts(fw, c, th + 20);
 	thl = opt_end - th;
 	if (len && nfw_send_fetch(fw, c, seq - c->snd_una, th + thl, len))
 		return -1;
 
-	nfw_put_be16(th, c->lport);
-	nfw_put_be16(th + 2, c->pport);
+	if (tcp_flags & NFW_TCP_RST) {
+		th[14] = th[15] = 0;
+	} else {
+		if (*win < 0)
+			*win = nfw_tcp_window(c);
+		nfw_put_be16(th + 14, *win);
+	}
 	nfw_put_be32(th + 4, seq);
 	nfw_put_be32(th + 8, c->rcv_nxt);
 	th[12] = (thl / 4) << 4;
 	th[13] = tcp_flags;
-	nfw_put_be16(th + 14, (tcp_flags & NFW_TCP_RST) ? 0 : nfw_tcp_window(c));
-	nfw_put_be16(th + 16, 0);
-	nfw_put_be16(th + 18, 0);
 	l4_len = thl + len;
 
 	if (c->v6) {
@@ -286,6 +320,14 @@ static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 	return 0;
 }
 
+static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
+			uint32_t len, uint8_t tcp_flags)
+{
+	int win = -1;
+
+	return nfw_tcp_xmit_win(fw, c, seq, len, tcp_flags, &win);
+}
+
 /* A segment with no data: an ACK, a keepalive, a probe, a reset. */
 void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		      uint8_t tcp_flags)
@@ -303,6 +345,9 @@ static void nfw_tcp_send_broken(struct nfw *fw, struct nfw_conn *c)
 
 void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 {
+	uint32_t mss, cwnd;
+	int win = -1;
+
 	/* the common cases on receive: nothing to do, or only an ACK */
 	if (nfw_tcp_all_sent(c)) {
 		if ((c->flags & NFW_CF_ACK_NOW) &&
@@ -311,21 +356,26 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 			nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
 		return;
 	}
+	if (c->state == NFW_TCPS_CLOSED || c->state == NFW_TCPS_TIME_WAIT)
+		return;
+	/*
+	 * What the loop does not change: the state (sending FIN moves it
+	 * to FIN_WAIT1 or LAST_ACK, not out of the send states), the
+	 * segment size (SACK blocks), cwnd, dupacks, recovery.
+	 */
+	mss = nfw_tcp_mss_now(c);
+	cwnd = c->cwnd;
+	/* limited transmit (RFC 3042): a segment per early dupack */
+	if (c->dupacks && c->dupacks < 3 && !(c->flags & NFW_CF_RECOVERY))
+		cwnd += c->dupacks * c->mss;
 	for (;;) {
 		uint32_t off = c->snd_nxt - c->snd_una;
 		uint32_t avail = SEQ_GT(c->write_seq, c->snd_nxt) ?
 				 c->write_seq - c->snd_nxt : 0;
-		uint32_t mss = nfw_tcp_mss_now(c);
-		uint32_t len, seq = c->snd_nxt, cwnd = c->cwnd, room;
+		uint32_t len, seq = c->snd_nxt, room;
 		bool fin, send;
 		uint8_t tf = NFW_TCP_ACK;
 
-		if (c->state == NFW_TCPS_CLOSED || c->state == NFW_TCPS_TIME_WAIT)
-			return;
-		/* limited transmit (RFC 3042): a segment per early dupack */
-		if (c->dupacks && c->dupacks < 3 &&
-		    !(c->flags & NFW_CF_RECOVERY))
-			cwnd += c->dupacks * c->mss;
 		/* the peer's window bounds what is outstanding; cwnd bounds
 		 * what is in flight, which in SACK recovery is the pipe */
 		len = c->snd_wnd > off ? c->snd_wnd - off : 0;
@@ -358,14 +408,15 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 
 		if (!send) {
 			if (c->flags & NFW_CF_ACK_NOW)
-				nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
+				nfw_tcp_xmit_win(fw, c, c->snd_nxt, 0,
+						 NFW_TCP_ACK, &win);
 			break;
 		}
 		if (fin)
 			tf |= NFW_TCP_FIN;
 		if (len && len == avail)
 			tf |= NFW_TCP_PSH;
-		if (nfw_tcp_xmit(fw, c, seq, len, tf)) {
+		if (nfw_tcp_xmit_win(fw, c, seq, len, tf, &win)) {
 			nfw_tcp_send_broken(fw, c);
 			return;
 		}
