@@ -184,6 +184,8 @@ struct nfw_conn {
 	uint32_t fetch_pair;		/* 1 + the pair the last fetch ended
 					 * in, counted from head; 0: none */
 	uint32_t fetch_seq;		/* the sequence number it starts at */
+	uint32_t fetch_len;		/* its length and host address */
+	uint64_t fetch_addr;
 
 	/* -- receive buffers and reassembly -- */
 	struct nfw_rbuf rbuf[NFW_RBUFS];

@@ -57,37 +57,24 @@ static uint16_t nfw_tcp_window(struct nfw_conn *c)
  * pair it ended in rather than at snd_una's: with a megabyte in flight
  * that is a dozen pairs fewer for every segment.
  */
-static int nfw_send_fetch(struct nfw *fw, struct nfw_conn *c, uint32_t off,
-			  uint8_t *buf, uint32_t len)
+static __attribute__((noinline)) int
+nfw_send_fetch_walk(struct nfw *fw, struct nfw_conn *c, uint32_t off,
+		    uint8_t *buf, uint32_t len)
 {
 	uint32_t seq = c->snd_una + off, i = 0, pos = off + c->pair_off;
 	uint32_t start = c->snd_una - c->pair_off;	/* of pairs[head] */
+	const struct nfw_send_pair *p = NULL;
 
 	if (c->fetch_pair && c->fetch_pair <= c->pair_count &&
 	    SEQ_LEQ(c->fetch_seq, seq)) {
-		const struct nfw_send_pair *p;
-
 		i = c->fetch_pair - 1;
 		start = c->fetch_seq;
 		pos = seq - start;
-		/* the common case: all of it in the pair the last one
-		 * ended in (the cursor stays) */
-		p = &c->pairs[(c->pair_head + i) & (c->pair_cap - 1)];
-		if (pos < p->len && p->len - pos >= len) {
-			if (fw->ops.dma_read(fw->opaque, p->addr + pos, buf,
-					     len)) {
-				nfw_dma_error(fw, p->addr + pos, len,
-					      "tcp send");
-				return -1;
-			}
-			return 0;
-		}
 	}
 	for (; i < c->pair_count && len; i++) {
-		const struct nfw_send_pair *p =
-			&c->pairs[(c->pair_head + i) & (c->pair_cap - 1)];
 		uint32_t n;
 
+		p = &c->pairs[(c->pair_head + i) & (c->pair_cap - 1)];
 		if (pos >= p->len) {
 			pos -= p->len;
 			start += p->len;
@@ -105,11 +92,35 @@ static int nfw_send_fetch(struct nfw *fw, struct nfw_conn *c, uint32_t off,
 			start += p->len;
 		}
 	}
-	if (len)
+	if (len || !p)
 		return -1;
 	c->fetch_pair = i;		/* 1 + the pair the fetch ended in */
 	c->fetch_seq = start;
+	c->fetch_addr = p->addr;	/* and that pair */
+	c->fetch_len = p->len;
 	return 0;
+}
+
+/*
+ * The common case first: all of it in the pair the last fetch ended in
+ * (which the cursor keeps a copy of), one DMA and the cursor stays.
+ */
+static inline int nfw_send_fetch(struct nfw *fw, struct nfw_conn *c,
+				 uint32_t off, uint8_t *buf, uint32_t len)
+{
+	uint32_t pos = c->snd_una + off - c->fetch_seq;
+
+	if (c->fetch_pair && pos < c->fetch_len &&
+	    c->fetch_len - pos >= len) {
+		if (fw->ops.dma_read(fw->opaque, c->fetch_addr + pos, buf,
+				     len)) {
+			nfw_dma_error(fw, c->fetch_addr + pos, len,
+				      "tcp send");
+			return -1;
+		}
+		return 0;
+	}
+	return nfw_send_fetch_walk(fw, c, off, buf, len);
 }
 
 /* Drop acked bytes from the front of the send queue. */
@@ -335,6 +346,86 @@ void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 	nfw_tcp_xmit(fw, c, seq, 0, tcp_flags);
 }
 
+/*
+ * n full segments of new data, one after the other, each what the loop
+ * of nfw_tcp_output() would send through nfw_tcp_xmit_win(): the headers
+ * are built once, and for each segment only what differs is written (the
+ * sequence number, the IP id, the checksums).  The caller checked that
+ * nothing but new data is due (no recovery, no dupacks, nothing held
+ * out of order, snd_nxt at snd_max) and that none of the n is the
+ * queue's last (PSH, FIN, Nagle are the loop's).  Returns -1 if the send
+ * queue could not be read.
+ */
+static int nfw_tcp_burst(struct nfw *fw, struct nfw_conn *c, uint32_t n,
+			 uint32_t mss, int *win)
+{
+	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th, *opt_end;
+	uint32_t thl, l4_len, flen, seq = c->snd_nxt, i;
+	uint64_t ipsum = 0, tsum;
+	int ret = 0;
+
+	if (!c->hdr_len)
+		nfw_tcp_hdr_build(c);
+	if (c->v6)
+		memcpy(f, c->hdr, NFW_ETH_HLEN + 40 + 32);
+	else
+		memcpy(f, c->hdr, NFW_ETH_HLEN + 20 + 32);
+	th = f + c->hdr_len;
+	opt_end = nfw_put_tcp_opts(fw, c, th + 20);
+	thl = opt_end - th;
+	if (*win < 0)
+		*win = nfw_tcp_window(c);
+	nfw_put_be16(th + 14, *win);
+	nfw_put_be32(th + 8, c->rcv_nxt);
+	th[12] = (thl / 4) << 4;
+	th[13] = NFW_TCP_ACK;
+	l4_len = thl + mss;
+	flen = c->hdr_len + l4_len;
+	if (c->v6) {
+		nfw_put_be16(ip + 4, l4_len);
+	} else {
+		nfw_put_be16(ip + 2, 20 + l4_len);
+		ipsum = nfw_csum_plus(c->hdr_sum, nfw_csum_word(20 + l4_len));
+	}
+	tsum = nfw_csum_plus(c->pseudo_sum, nfw_csum_word(l4_len));
+	if (!(c->flags & (NFW_CF_TS | NFW_CF_RTT_TIMING))) {
+		c->flags |= NFW_CF_RTT_TIMING;
+		c->rtt_seq = seq;
+		c->rtt_start_ms = fw->now_ms;
+	}
+	for (i = 0; i < n; i++, seq += mss) {
+		if (nfw_send_fetch(fw, c, seq - c->snd_una, th + thl, mss)) {
+			ret = -1;
+			break;
+		}
+		nfw_put_be32(th + 4, seq);
+		if (!c->v6) {
+			nfw_put_be16(ip + 4, c->ip_id);
+			nfw_put_be16(ip + 10, ~nfw_csum_acc_fold(
+				nfw_csum_plus(ipsum, nfw_csum_word(c->ip_id++))));
+		}
+		th[16] = th[17] = 0;
+		nfw_put_be16(th + 16, ~nfw_csum_acc_fold(
+					nfw_csum_acc(tsum, th, l4_len)));
+		fw->ops.tx_frame(fw->opaque, f, flen);
+		c->snd_nxt = c->snd_max = seq + mss;
+	}
+	if (!i)
+		return ret;
+	nfw_stat_add(fw, CHW_STAT_TX_FRAMES, i);
+	nfw_stat_add(fw, CHW_STAT_TX_BYTES, (uint64_t)i * flen);
+	c->bytes_sent += (uint64_t)i * mss;
+	/* every segment carries our latest ACK */
+	c->flags &= ~NFW_CF_ACK_NOW;
+	c->t_delack = 0;
+	c->segs_unacked = 0;
+	c->rcv_wup = c->rcv_nxt;
+	if (!c->t_rexmt)
+		nfw_tcp_arm_rexmt(fw, c);
+	c->t_persist = 0;
+	return ret;
+}
+
 /* A host buffer of the send queue failed: the stream cannot go on. */
 static void nfw_tcp_send_broken(struct nfw *fw, struct nfw_conn *c)
 {
@@ -368,6 +459,29 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 	/* limited transmit (RFC 3042): a segment per early dupack */
 	if (c->dupacks && c->dupacks < 3 && !(c->flags & NFW_CF_RECOVERY))
 		cwnd += c->dupacks * c->mss;
+	/*
+	 * Bulk send: full segments of new data, all but the queue's last
+	 * (its PSH, FIN and Nagle are the loop's), go out together.
+	 */
+	if (!c->dupacks && !c->ooo && c->snd_nxt == c->snd_max &&
+	    !(c->flags & NFW_CF_RECOVERY) && SEQ_GT(c->write_seq, c->snd_nxt)) {
+		uint32_t off = c->snd_nxt - c->snd_una;
+		uint32_t avail = c->write_seq - c->snd_nxt;
+		uint32_t lim = c->snd_wnd > off ? c->snd_wnd - off : 0;
+		uint32_t n;
+
+		if (lim > cwnd - off || cwnd <= off)
+			lim = cwnd > off ? cwnd - off : 0;
+		if (lim > avail)
+			lim = avail;
+		n = lim / mss;
+		if (n && n * mss == avail)
+			n--;
+		if (n && nfw_tcp_burst(fw, c, n, mss, &win)) {
+			nfw_tcp_send_broken(fw, c);
+			return;
+		}
+	}
 	for (;;) {
 		uint32_t off = c->snd_nxt - c->snd_una;
 		uint32_t avail = SEQ_GT(c->write_seq, c->snd_nxt) ?
