@@ -288,10 +288,28 @@ static inline uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c)
 	return space < c->rbuf_room ? space : c->rbuf_room;
 }
 
+/*
+ * Nothing to send but the send queue's last bytes, less than a segment,
+ * which Nagle holds while data is in flight (RFC 896; no NODELAY, no
+ * FIN behind them, less than half the peer's largest window), in an open
+ * window (else a probe may be due) and with no SACK blocks to carry
+ * (which shrink the segment).  nfw_tcp_output() would send nothing.
+ */
+static inline bool nfw_tcp_nagle_holds(const struct nfw_conn *c)
+{
+	uint32_t avail = c->write_seq - c->snd_nxt;
+
+	return SEQ_GT(c->write_seq, c->snd_nxt) && avail < c->mss &&
+	       c->snd_nxt != c->snd_una && c->snd_wnd && !c->ooo &&
+	       !(c->flags & (NFW_CF_NODELAY | NFW_CF_FIN_QUEUED)) &&
+	       avail < c->max_window / 2;
+}
+
 /* Nothing for nfw_tcp_output() to do, decided without a call. */
 static inline bool nfw_tcp_quiet(const struct nfw_conn *c)
 {
-	return !(c->flags & NFW_CF_ACK_NOW) && nfw_tcp_all_sent(c);
+	return !(c->flags & NFW_CF_ACK_NOW) &&
+	       (nfw_tcp_all_sent(c) || nfw_tcp_nagle_holds(c));
 }
 void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		      uint8_t tcp_flags);

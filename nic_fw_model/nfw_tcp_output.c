@@ -280,11 +280,8 @@ static int nfw_tcp_xmit_win(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 
 	if (!c->hdr_len)
 		nfw_tcp_hdr_build(c);
-	/* constant sizes: the compiler copies them in a few moves */
-	if (c->v6)
-		memcpy(f, c->hdr, NFW_ETH_HLEN + 40 + 32);
-	else
-		memcpy(f, c->hdr, NFW_ETH_HLEN + 20 + 32);
+	/* constant size: the compiler copies it in a few moves */
+	memcpy(f, c->hdr, sizeof(c->hdr));
 	th = f + c->hdr_len;
 	opt_end = nfw_put_tcp_opts(fw, c, th + 20);
 	thl = opt_end - th;
@@ -366,10 +363,8 @@ static int nfw_tcp_burst(struct nfw *fw, struct nfw_conn *c, uint32_t n,
 
 	if (!c->hdr_len)
 		nfw_tcp_hdr_build(c);
-	if (c->v6)
-		memcpy(f, c->hdr, NFW_ETH_HLEN + 40 + 32);
-	else
-		memcpy(f, c->hdr, NFW_ETH_HLEN + 20 + 32);
+	/* constant size: the compiler copies it in a few moves */
+	memcpy(f, c->hdr, sizeof(c->hdr));
 	th = f + c->hdr_len;
 	opt_end = nfw_put_tcp_opts(fw, c, th + 20);
 	thl = opt_end - th;
