@@ -266,17 +266,6 @@ void nfw_conn_close(struct nfw *fw, struct nfw_conn *c, uint32_t why)
 	nfw_conn_news(fw, c, why | NFW_EV_FREED);
 }
 
-void nfw_conn_news(struct nfw *fw, struct nfw_conn *c, uint32_t ev)
-{
-	c->ev_pending |= ev;
-	if (!c->on_ev_list) {
-		c->on_ev_list = true;
-		c->ev_next = NULL;
-		*fw->ev_tail = c;
-		fw->ev_tail = &c->ev_next;
-	}
-}
-
 static bool nfw_post_ctrl(struct nfw *fw, struct nfw_conn *c, uint16_t code)
 {
 	struct chw_ev_ctrl ev = {

@@ -252,7 +252,18 @@ struct nfw_conn *nfw_conn_lookup(struct nfw *fw, bool v6,
 void nfw_conn_hash(struct nfw *fw, struct nfw_conn *c);
 bool nfw_mem_charge(struct nfw *fw, struct nfw_conn *c, uint32_t bytes);
 void nfw_mem_uncharge(struct nfw *fw, struct nfw_conn *c, uint32_t bytes);
-void nfw_conn_news(struct nfw *fw, struct nfw_conn *c, uint32_t ev);
+/* News for the OS: c goes on the list flushed to the event ring. */
+static inline void nfw_conn_news(struct nfw *fw, struct nfw_conn *c,
+				 uint32_t ev)
+{
+	c->ev_pending |= ev;
+	if (!c->on_ev_list) {
+		c->on_ev_list = true;
+		c->ev_next = NULL;
+		*fw->ev_tail = c;
+		fw->ev_tail = &c->ev_next;
+	}
+}
 void nfw_conn_flush_events(struct nfw *fw);
 bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c);
 void nfw_resource_changed(struct nfw *fw);
@@ -330,7 +341,17 @@ void nfw_sack_output(struct nfw *fw, struct nfw_conn *c);
 /* nfw_tcp_timer.c */
 void nfw_tcp_timers(struct nfw *fw, uint64_t now);
 void nfw_tcp_rto_update(struct nfw_conn *c, uint32_t rtt_us);
-void nfw_tcp_arm_rexmt(struct nfw *fw, struct nfw_conn *c);
+static inline uint32_t nfw_rto_backed_off(const struct nfw_conn *c)
+{
+	uint64_t rto = (uint64_t)c->rto_ms << c->backoff;
+
+	return rto > NFW_RTO_MAX_MS ? NFW_RTO_MAX_MS : (uint32_t)rto;
+}
+
+static inline void nfw_tcp_arm_rexmt(struct nfw *fw, struct nfw_conn *c)
+{
+	c->t_rexmt = fw->now_ms + nfw_rto_backed_off(c);
+}
 uint64_t nfw_tcp_next_deadline(struct nfw *fw);
 
 /* nfw_tcp_state.c */

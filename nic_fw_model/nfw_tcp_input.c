@@ -331,9 +331,20 @@ static void nfw_tcp_new_ack(struct nfw *fw, struct nfw_conn *c,
 	uint32_t acked = s->ack - c->snd_una;
 
 	nfw_tcp_rtt_sample(fw, c, s);
-	nfw_tcp_drop_acked(fw, c, data);
+	/* the common case inline: the front pair only shortens */
+	if (c->pair_count &&
+	    data < c->pairs[c->pair_head].len - c->pair_off)
+		c->pair_off += data;
+	else
+		nfw_tcp_drop_acked(fw, c, data);
 	c->snd_una = s->ack;
-	nfw_sack_advance(c);
+	if (c->nsack) {
+		nfw_sack_advance(c);
+	} else {
+		/* what nfw_sack_advance() does with no blocks */
+		c->sacked = 0;
+		c->high_sack = c->snd_una;
+	}
 	if (SEQ_LT(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
 	if (data) {
@@ -347,8 +358,12 @@ static void nfw_tcp_new_ack(struct nfw *fw, struct nfw_conn *c,
 		c->t_rexmt = 0;
 	else if (!(c->flags & NFW_CF_RECOVERY))
 		nfw_tcp_arm_rexmt(fw, c);
-	/* SACK may show a loss on an ACK that still moved snd_una */
-	if (nfw_sack_on(c) && !(c->flags & NFW_CF_RECOVERY) &&
+	/*
+	 * SACK may show a loss on an ACK that still moved snd_una; not
+	 * without blocks: then nothing is SACKed and dupacks is 0 outside
+	 * recovery.
+	 */
+	if (c->nsack && nfw_sack_on(c) && !(c->flags & NFW_CF_RECOVERY) &&
 	    nfw_sack_loss_detected(c))
 		nfw_tcp_enter_recovery(fw, c);
 }

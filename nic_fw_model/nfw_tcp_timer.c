@@ -10,18 +10,6 @@
  */
 #include "nfw_tcp.h"
 
-static uint32_t nfw_rto_backed_off(const struct nfw_conn *c)
-{
-	uint64_t rto = (uint64_t)c->rto_ms << c->backoff;
-
-	return rto > NFW_RTO_MAX_MS ? NFW_RTO_MAX_MS : (uint32_t)rto;
-}
-
-void nfw_tcp_arm_rexmt(struct nfw *fw, struct nfw_conn *c)
-{
-	c->t_rexmt = fw->now_ms + nfw_rto_backed_off(c);
-}
-
 /* Fold one RTT sample into srtt and rttvar; RTO from them (RFC 6298). */
 void nfw_tcp_rto_update(struct nfw_conn *c, uint32_t rtt_us)
 {
