@@ -349,14 +349,37 @@ bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c)
 }
 
 /* Post the pending news of every connection, oldest first. */
+/*
+ * The news of a connection that is sending: bytes acknowledged, nothing
+ * else, as nfw_conn_flush_one() would post it.
+ */
+static inline bool nfw_conn_flush_ack(struct nfw *fw, struct nfw_conn *c)
+{
+	struct chw_ev_ack ev = {
+		.op = CHW_EV_ACK,
+		.cid = htole32(c->cid),
+		.len = htole64(c->acked_unreported),
+	};
+
+	if (!nfw_ev_post(fw, &ev))
+		return false;
+	c->acked_unreported = 0;
+	c->ev_pending = 0;
+	return true;
+}
+
 void nfw_conn_flush_events(struct nfw *fw)
 {
 	while (fw->ev_list) {
 		struct nfw_conn *c = fw->ev_list;
 		struct nfw_conn *next = c->ev_next;	/* c may be freed */
 
-		if (!nfw_conn_flush_one(fw, c))
+		if (c->ev_pending == NFW_EV_ACK && c->acked_unreported) {
+			if (!nfw_conn_flush_ack(fw, c))
+				break;
+		} else if (!nfw_conn_flush_one(fw, c)) {
 			break;
+		}
 		if (c->state)
 			c->on_ev_list = false;
 		fw->ev_list = next;
