@@ -323,8 +323,8 @@ static void nfw_tcp_dupack(struct nfw *fw, struct nfw_conn *c)
 }
 
 /* The ACK moved snd_una: RTT, the send queue, congestion control. */
-static void nfw_tcp_new_ack(struct nfw *fw, struct nfw_conn *c,
-			    const struct nfw_seg *s)
+static inline __attribute__((always_inline)) void
+nfw_tcp_new_ack(struct nfw *fw, struct nfw_conn *c, const struct nfw_seg *s)
 {
 	uint32_t end = SEQ_MIN(s->ack, c->write_seq);
 	uint32_t data = SEQ_GT(end, c->snd_una) ? end - c->snd_una : 0;
