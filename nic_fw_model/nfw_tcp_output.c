@@ -19,7 +19,8 @@
  * (RFC 9293 3.8.6.2.2: do not shrink), and moves right only by a useful
  * amount (RFC 1122 receiver SWS avoidance).
  */
-static uint16_t nfw_tcp_window(struct nfw_conn *c)
+static inline __attribute__((always_inline)) uint16_t
+nfw_tcp_window(struct nfw_conn *c)
 {
 	uint32_t space = nfw_tcp_rcv_space(c);
 	uint32_t right = c->rcv_nxt + space;
@@ -180,8 +181,8 @@ static uint32_t nfw_tcp_mss_now(const struct nfw_conn *c)
 	return c->mss - (n ? 4 + 8 * n : 0);
 }
 
-static uint8_t *nfw_put_tcp_opts(struct nfw *fw, struct nfw_conn *c,
-				 uint8_t *p)
+static inline __attribute__((always_inline)) uint8_t *
+nfw_put_tcp_opts(struct nfw *fw, struct nfw_conn *c, uint8_t *p)
 {
 	unsigned int n = c->ooo ? nfw_sack_blocks(c) : 0, i;
 	const struct nfw_ooo *o = c->ooo;
@@ -358,6 +359,7 @@ static int nfw_tcp_burst(struct nfw *fw, struct nfw_conn *c, uint32_t n,
 {
 	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th, *opt_end;
 	uint32_t thl, l4_len, flen, seq = c->snd_nxt, i;
+	uint16_t ip_id = c->ip_id;
 	uint64_t ipsum = 0, tsum;
 	int ret = 0;
 
@@ -395,18 +397,20 @@ static int nfw_tcp_burst(struct nfw *fw, struct nfw_conn *c, uint32_t n,
 		}
 		nfw_put_be32(th + 4, seq);
 		if (!c->v6) {
-			nfw_put_be16(ip + 4, c->ip_id);
+			nfw_put_be16(ip + 4, ip_id);
 			nfw_put_be16(ip + 10, ~nfw_csum_acc_fold(
-				nfw_csum_plus(ipsum, nfw_csum_word(c->ip_id++))));
+				nfw_csum_plus(ipsum, nfw_csum_word(ip_id))));
+			ip_id++;
 		}
 		th[16] = th[17] = 0;
 		nfw_put_be16(th + 16, ~nfw_csum_acc_fold(
 					nfw_csum_acc(tsum, th, l4_len)));
 		fw->ops.tx_frame(fw->opaque, f, flen);
-		c->snd_nxt = c->snd_max = seq + mss;
 	}
 	if (!i)
 		return ret;
+	c->snd_nxt = c->snd_max = seq;
+	c->ip_id = ip_id;
 	nfw_stat_add(fw, CHW_STAT_TX_FRAMES, i);
 	nfw_stat_add(fw, CHW_STAT_TX_BYTES, (uint64_t)i * flen);
 	c->bytes_sent += (uint64_t)i * mss;
