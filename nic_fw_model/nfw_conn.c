@@ -282,7 +282,8 @@ static bool nfw_post_ctrl(struct nfw *fw, struct nfw_conn *c, uint16_t code)
  * stream, errors, and last the end of the connection.  Returns false if
  * the event ring filled first; the rest stays pending.
  */
-bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c)
+static inline __attribute__((always_inline)) bool
+nfw_conn_flush_data(struct nfw *fw, struct nfw_conn *c)
 {
 	if ((c->ev_pending & NFW_EV_RECV) && c->recv_len) {
 		struct chw_ev_recv ev = {
@@ -311,6 +312,13 @@ bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c)
 		c->acked_unreported = 0;
 	}
 	c->ev_pending &= ~NFW_EV_ACK;
+	return true;
+}
+
+bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c)
+{
+	if (!nfw_conn_flush_data(fw, c))
+		return false;
 	if (c->ev_pending & NFW_EV_PEER_FIN) {
 		if (!nfw_post_ctrl(fw, c, CHW_CC_PEER_FIN))
 			return false;
@@ -349,33 +357,15 @@ bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c)
 }
 
 /* Post the pending news of every connection, oldest first. */
-/*
- * The news of a connection that is sending: bytes acknowledged, nothing
- * else, as nfw_conn_flush_one() would post it.
- */
-static inline bool nfw_conn_flush_ack(struct nfw *fw, struct nfw_conn *c)
-{
-	struct chw_ev_ack ev = {
-		.op = CHW_EV_ACK,
-		.cid = htole32(c->cid),
-		.len = htole64(c->acked_unreported),
-	};
-
-	if (!nfw_ev_post(fw, &ev))
-		return false;
-	c->acked_unreported = 0;
-	c->ev_pending = 0;
-	return true;
-}
-
 void nfw_conn_flush_events(struct nfw *fw)
 {
 	while (fw->ev_list) {
 		struct nfw_conn *c = fw->ev_list;
 		struct nfw_conn *next = c->ev_next;	/* c may be freed */
 
-		if (c->ev_pending == NFW_EV_ACK && c->acked_unreported) {
-			if (!nfw_conn_flush_ack(fw, c))
+		/* data and acknowledgements, the news of a transfer, here */
+		if (!(c->ev_pending & ~(NFW_EV_RECV | NFW_EV_ACK))) {
+			if (!nfw_conn_flush_data(fw, c))
 				break;
 		} else if (!nfw_conn_flush_one(fw, c)) {
 			break;

@@ -225,8 +225,8 @@ static bool nfw_seg_acceptable(const struct nfw_conn *c,
 }
 
 /* An RTT sample from the echoed timestamp, or from the timed segment. */
-static void nfw_tcp_rtt_sample(struct nfw *fw, struct nfw_conn *c,
-			       const struct nfw_seg *s)
+static inline __attribute__((always_inline)) void
+nfw_tcp_rtt_sample(struct nfw *fw, struct nfw_conn *c, const struct nfw_seg *s)
 {
 	if (s->has_ts && s->tsecr && (c->flags & NFW_CF_TS)) {
 		uint32_t rtt = (uint32_t)fw->now_ms + c->ts_offset - s->tsecr;
@@ -273,8 +273,8 @@ static void nfw_tcp_enter_recovery(struct nfw *fw, struct nfw_conn *c)
 }
 
 /* New data acknowledged: RFC 5681 growth, or progress in recovery. */
-static void nfw_tcp_cc_ack(struct nfw *fw, struct nfw_conn *c,
-			   uint32_t acked)
+static inline __attribute__((always_inline)) void
+nfw_tcp_cc_ack(struct nfw *fw, struct nfw_conn *c, uint32_t acked)
 {
 	if (c->flags & NFW_CF_RECOVERY) {
 		if (SEQ_GEQ(c->snd_una, c->recover)) {
