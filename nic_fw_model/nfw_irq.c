@@ -39,7 +39,9 @@ static void nfw_irq_news(struct nfw *fw, uint32_t bits)
 {
 	nfw_or(&fw->irq_cause, bits);
 	nfw_or(&fw->irq_want, bits);
-	nfw_irq_try_fire(fw, bits);
+	/* nothing armed (the host still busy with the last ones): no try */
+	if (bits & nfw_load(&fw->irq_armed))
+		nfw_irq_try_fire(fw, bits);
 }
 
 void nfw_irq_notify(struct nfw *fw, unsigned int vec)
