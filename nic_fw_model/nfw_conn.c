@@ -278,9 +278,9 @@ static bool nfw_post_ctrl(struct nfw *fw, struct nfw_conn *c, uint16_t code)
 }
 
 /*
- * Post what c owes the OS, in causal order: data, acknowledgements, end of
- * stream, errors, and last the end of the connection.  Returns false if
- * the event ring filled first; the rest stays pending.
+ * The first of c's news: data received, then bytes acknowledged (all the
+ * news of a transfer, flushed by nfw_conn_flush_events() without the
+ * rest of the walk).  Returns false if the event ring filled first.
  */
 static inline __attribute__((always_inline)) bool
 nfw_conn_flush_data(struct nfw *fw, struct nfw_conn *c)
@@ -315,6 +315,11 @@ nfw_conn_flush_data(struct nfw *fw, struct nfw_conn *c)
 	return true;
 }
 
+/*
+ * Post what c owes the OS, in causal order: data, acknowledgements, end of
+ * stream, errors, and last the end of the connection.  Returns false if
+ * the event ring filled first; the rest stays pending.
+ */
 bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c)
 {
 	if (!nfw_conn_flush_data(fw, c))
