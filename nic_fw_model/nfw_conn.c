@@ -266,17 +266,6 @@ void nfw_conn_close(struct nfw *fw, struct nfw_conn *c, uint32_t why)
 	nfw_conn_news(fw, c, why | NFW_EV_FREED);
 }
 
-void nfw_conn_news(struct nfw *fw, struct nfw_conn *c, uint32_t ev)
-{
-	c->ev_pending |= ev;
-	if (!c->on_ev_list) {
-		c->on_ev_list = true;
-		c->ev_next = NULL;
-		*fw->ev_tail = c;
-		fw->ev_tail = &c->ev_next;
-	}
-}
-
 static bool nfw_post_ctrl(struct nfw *fw, struct nfw_conn *c, uint16_t code)
 {
 	struct chw_ev_ctrl ev = {
@@ -289,11 +278,12 @@ static bool nfw_post_ctrl(struct nfw *fw, struct nfw_conn *c, uint16_t code)
 }
 
 /*
- * Post what c owes the OS, in causal order: data, acknowledgements, end of
- * stream, errors, and last the end of the connection.  Returns false if
- * the event ring filled first; the rest stays pending.
+ * The first of c's news: data received, then bytes acknowledged (all the
+ * news of a transfer, flushed by nfw_conn_flush_events() without the
+ * rest of the walk).  Returns false if the event ring filled first.
  */
-bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c)
+static inline __attribute__((always_inline)) bool
+nfw_conn_flush_data(struct nfw *fw, struct nfw_conn *c)
 {
 	if ((c->ev_pending & NFW_EV_RECV) && c->recv_len) {
 		struct chw_ev_recv ev = {
@@ -322,6 +312,18 @@ bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c)
 		c->acked_unreported = 0;
 	}
 	c->ev_pending &= ~NFW_EV_ACK;
+	return true;
+}
+
+/*
+ * Post what c owes the OS, in causal order: data, acknowledgements, end of
+ * stream, errors, and last the end of the connection.  Returns false if
+ * the event ring filled first; the rest stays pending.
+ */
+bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c)
+{
+	if (!nfw_conn_flush_data(fw, c))
+		return false;
 	if (c->ev_pending & NFW_EV_PEER_FIN) {
 		if (!nfw_post_ctrl(fw, c, CHW_CC_PEER_FIN))
 			return false;
@@ -367,8 +369,13 @@ void nfw_conn_flush_events(struct nfw *fw)
 		struct nfw_conn *c = fw->ev_list;
 		struct nfw_conn *next = c->ev_next;	/* c may be freed */
 
-		if (!nfw_conn_flush_one(fw, c))
+		/* data and acknowledgements, the news of a transfer, here */
+		if (!(c->ev_pending & ~(NFW_EV_RECV | NFW_EV_ACK))) {
+			if (!nfw_conn_flush_data(fw, c))
+				break;
+		} else if (!nfw_conn_flush_one(fw, c)) {
 			break;
+		}
 		if (c->state)
 			c->on_ev_list = false;
 		fw->ev_list = next;

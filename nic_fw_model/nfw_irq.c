@@ -15,6 +15,13 @@ static void nfw_irq_try_fire(struct nfw *fw, uint32_t vecs)
 	uint32_t ready = vecs & nfw_load(&fw->irq_want) &
 			 ~nfw_load(&fw->irq_mask);
 
+	/*
+	 * Only armed vectors can fire: while the host has not re-armed
+	 * (it is still busy with the last interrupt's news) nothing is
+	 * tried.  A re-arm racing with this sees our irq_want (set before
+	 * this load) in its own nfw_irq_try_fire(), and fires.
+	 */
+	ready &= nfw_load(&fw->irq_armed);
 	for (; ready; ready &= ready - 1) {
 		unsigned int v = __builtin_ctz(ready);
 		uint32_t bit = 1u << v;
@@ -32,7 +39,9 @@ static void nfw_irq_news(struct nfw *fw, uint32_t bits)
 {
 	nfw_or(&fw->irq_cause, bits);
 	nfw_or(&fw->irq_want, bits);
-	nfw_irq_try_fire(fw, bits);
+	/* nothing armed (the host still busy with the last ones): no try */
+	if (bits & nfw_load(&fw->irq_armed))
+		nfw_irq_try_fire(fw, bits);
 }
 
 void nfw_irq_notify(struct nfw *fw, unsigned int vec)

@@ -185,6 +185,8 @@ struct nfw_conn {
 	uint32_t fetch_pair;		/* 1 + the pair the last fetch ended
 					 * in, counted from head; 0: none */
 	uint32_t fetch_seq;		/* the sequence number it starts at */
+	uint32_t fetch_len;		/* its length and host address */
+	uint64_t fetch_addr;
 
 	/* -- receive buffers and reassembly -- */
 	struct nfw_rbuf rbuf[NFW_RBUFS];
@@ -209,7 +211,8 @@ struct nfw_conn {
 
 	/* -- what every segment's headers start from (nfw_tcp_output.c) -- */
 	uint8_t hdr_len;		/* 0: not built yet */
-	uint8_t hdr[NFW_ETH_HLEN + 40];	/* Ethernet and IP, length and id 0 */
+	uint8_t hdr[NFW_ETH_HLEN + 40 + 32];	/* Ethernet, IP (length and id
+					 * 0), TCP: ports, option kinds */
 	uint64_t hdr_sum;		/* the IPv4 header's running sum */
 	uint64_t pseudo_sum;		/* the pseudo-header's, length apart */
 
@@ -250,7 +253,18 @@ struct nfw_conn *nfw_conn_lookup(struct nfw *fw, bool v6,
 void nfw_conn_hash(struct nfw *fw, struct nfw_conn *c);
 bool nfw_mem_charge(struct nfw *fw, struct nfw_conn *c, uint32_t bytes);
 void nfw_mem_uncharge(struct nfw *fw, struct nfw_conn *c, uint32_t bytes);
-void nfw_conn_news(struct nfw *fw, struct nfw_conn *c, uint32_t ev);
+/* News for the OS: c goes on the list flushed to the event ring. */
+static inline void nfw_conn_news(struct nfw *fw, struct nfw_conn *c,
+				 uint32_t ev)
+{
+	c->ev_pending |= ev;
+	if (!c->on_ev_list) {
+		c->on_ev_list = true;
+		c->ev_next = NULL;
+		*fw->ev_tail = c;
+		fw->ev_tail = &c->ev_next;
+	}
+}
 void nfw_conn_flush_events(struct nfw *fw);
 bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c);
 void nfw_resource_changed(struct nfw *fw);
@@ -286,10 +300,28 @@ static inline uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c)
 	return space < c->rbuf_room ? space : c->rbuf_room;
 }
 
+/*
+ * Nothing to send but the send queue's last bytes, less than a segment,
+ * which Nagle holds while data is in flight (RFC 896; no NODELAY, no
+ * FIN behind them, less than half the peer's largest window), in an open
+ * window (else a probe may be due) and with no SACK blocks to carry
+ * (which shrink the segment).  nfw_tcp_output() would send nothing.
+ */
+static inline bool nfw_tcp_nagle_holds(const struct nfw_conn *c)
+{
+	uint32_t avail = c->write_seq - c->snd_nxt;
+
+	return SEQ_GT(c->write_seq, c->snd_nxt) && avail < c->mss &&
+	       c->snd_nxt != c->snd_una && c->snd_wnd && !c->ooo &&
+	       !(c->flags & (NFW_CF_NODELAY | NFW_CF_FIN_QUEUED)) &&
+	       avail < c->max_window / 2;
+}
+
 /* Nothing for nfw_tcp_output() to do, decided without a call. */
 static inline bool nfw_tcp_quiet(const struct nfw_conn *c)
 {
-	return !(c->flags & NFW_CF_ACK_NOW) && nfw_tcp_all_sent(c);
+	return !(c->flags & NFW_CF_ACK_NOW) &&
+	       (nfw_tcp_all_sent(c) || nfw_tcp_nagle_holds(c));
 }
 void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		      uint8_t tcp_flags);
@@ -309,8 +341,41 @@ void nfw_sack_output(struct nfw *fw, struct nfw_conn *c);
 
 /* nfw_tcp_timer.c */
 void nfw_tcp_timers(struct nfw *fw, uint64_t now);
-void nfw_tcp_rto_update(struct nfw_conn *c, uint32_t rtt_us);
-void nfw_tcp_arm_rexmt(struct nfw *fw, struct nfw_conn *c);
+/* Fold one RTT sample into srtt and rttvar; RTO from them (RFC 6298). */
+static inline void nfw_tcp_rto_update(struct nfw_conn *c, uint32_t rtt_us)
+{
+	uint32_t rto;
+
+	if (!rtt_us)
+		rtt_us = 1;
+	if (!c->srtt_us) {
+		c->srtt_us = rtt_us;
+		c->rttvar_us = rtt_us / 2;
+	} else {
+		uint32_t delta = c->srtt_us > rtt_us ? c->srtt_us - rtt_us :
+			rtt_us - c->srtt_us;
+
+		c->rttvar_us = (3 * c->rttvar_us + delta) / 4;
+		c->srtt_us = (7 * c->srtt_us + rtt_us) / 8;
+	}
+	rto = (c->srtt_us + 4 * c->rttvar_us) / 1000;
+	if (rto < NFW_RTO_MIN_MS)
+		rto = NFW_RTO_MIN_MS;
+	if (rto > NFW_RTO_MAX_MS)
+		rto = NFW_RTO_MAX_MS;
+	c->rto_ms = rto;
+}
+static inline uint32_t nfw_rto_backed_off(const struct nfw_conn *c)
+{
+	uint64_t rto = (uint64_t)c->rto_ms << c->backoff;
+
+	return rto > NFW_RTO_MAX_MS ? NFW_RTO_MAX_MS : (uint32_t)rto;
+}
+
+static inline void nfw_tcp_arm_rexmt(struct nfw *fw, struct nfw_conn *c)
+{
+	c->t_rexmt = fw->now_ms + nfw_rto_backed_off(c);
+}
 uint64_t nfw_tcp_next_deadline(struct nfw *fw);
 
 /* nfw_tcp_state.c */

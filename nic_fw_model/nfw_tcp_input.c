@@ -225,8 +225,8 @@ static bool nfw_seg_acceptable(const struct nfw_conn *c,
 }
 
 /* An RTT sample from the echoed timestamp, or from the timed segment. */
-static void nfw_tcp_rtt_sample(struct nfw *fw, struct nfw_conn *c,
-			       const struct nfw_seg *s)
+static inline __attribute__((always_inline)) void
+nfw_tcp_rtt_sample(struct nfw *fw, struct nfw_conn *c, const struct nfw_seg *s)
 {
 	if (s->has_ts && s->tsecr && (c->flags & NFW_CF_TS)) {
 		uint32_t rtt = (uint32_t)fw->now_ms + c->ts_offset - s->tsecr;
@@ -273,8 +273,8 @@ static void nfw_tcp_enter_recovery(struct nfw *fw, struct nfw_conn *c)
 }
 
 /* New data acknowledged: RFC 5681 growth, or progress in recovery. */
-static void nfw_tcp_cc_ack(struct nfw *fw, struct nfw_conn *c,
-			   uint32_t acked)
+static inline __attribute__((always_inline)) void
+nfw_tcp_cc_ack(struct nfw *fw, struct nfw_conn *c, uint32_t acked)
 {
 	if (c->flags & NFW_CF_RECOVERY) {
 		if (SEQ_GEQ(c->snd_una, c->recover)) {
@@ -323,17 +323,28 @@ static void nfw_tcp_dupack(struct nfw *fw, struct nfw_conn *c)
 }
 
 /* The ACK moved snd_una: RTT, the send queue, congestion control. */
-static void nfw_tcp_new_ack(struct nfw *fw, struct nfw_conn *c,
-			    const struct nfw_seg *s)
+static inline __attribute__((always_inline)) void
+nfw_tcp_new_ack(struct nfw *fw, struct nfw_conn *c, const struct nfw_seg *s)
 {
 	uint32_t end = SEQ_MIN(s->ack, c->write_seq);
 	uint32_t data = SEQ_GT(end, c->snd_una) ? end - c->snd_una : 0;
 	uint32_t acked = s->ack - c->snd_una;
 
 	nfw_tcp_rtt_sample(fw, c, s);
-	nfw_tcp_drop_acked(fw, c, data);
+	/* the common case inline: the front pair only shortens */
+	if (c->pair_count &&
+	    data < c->pairs[c->pair_head].len - c->pair_off)
+		c->pair_off += data;
+	else
+		nfw_tcp_drop_acked(fw, c, data);
 	c->snd_una = s->ack;
-	nfw_sack_advance(c);
+	if (c->nsack) {
+		nfw_sack_advance(c);
+	} else {
+		/* what nfw_sack_advance() does with no blocks */
+		c->sacked = 0;
+		c->high_sack = c->snd_una;
+	}
 	if (SEQ_LT(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
 	if (data) {
@@ -347,8 +358,12 @@ static void nfw_tcp_new_ack(struct nfw *fw, struct nfw_conn *c,
 		c->t_rexmt = 0;
 	else if (!(c->flags & NFW_CF_RECOVERY))
 		nfw_tcp_arm_rexmt(fw, c);
-	/* SACK may show a loss on an ACK that still moved snd_una */
-	if (nfw_sack_on(c) && !(c->flags & NFW_CF_RECOVERY) &&
+	/*
+	 * SACK may show a loss on an ACK that still moved snd_una; not
+	 * without blocks: then nothing is SACKed and dupacks is 0 outside
+	 * recovery.
+	 */
+	if (c->nsack && nfw_sack_on(c) && !(c->flags & NFW_CF_RECOVERY) &&
 	    nfw_sack_loss_detected(c))
 		nfw_tcp_enter_recovery(fw, c);
 }

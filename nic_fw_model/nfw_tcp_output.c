@@ -19,7 +19,8 @@
  * (RFC 9293 3.8.6.2.2: do not shrink), and moves right only by a useful
  * amount (RFC 1122 receiver SWS avoidance).
  */
-static uint16_t nfw_tcp_window(struct nfw_conn *c)
+static inline __attribute__((always_inline)) uint16_t
+nfw_tcp_window(struct nfw_conn *c)
 {
 	uint32_t space = nfw_tcp_rcv_space(c);
 	uint32_t right = c->rcv_nxt + space;
@@ -57,11 +58,13 @@ static uint16_t nfw_tcp_window(struct nfw_conn *c)
  * pair it ended in rather than at snd_una's: with a megabyte in flight
  * that is a dozen pairs fewer for every segment.
  */
-static int nfw_send_fetch(struct nfw *fw, struct nfw_conn *c, uint32_t off,
-			  uint8_t *buf, uint32_t len)
+static __attribute__((noinline)) int
+nfw_send_fetch_walk(struct nfw *fw, struct nfw_conn *c, uint32_t off,
+		    uint8_t *buf, uint32_t len)
 {
 	uint32_t seq = c->snd_una + off, i = 0, pos = off + c->pair_off;
 	uint32_t start = c->snd_una - c->pair_off;	/* of pairs[head] */
+	const struct nfw_send_pair *p = NULL;
 
 	if (c->fetch_pair && c->fetch_pair <= c->pair_count &&
 	    SEQ_LEQ(c->fetch_seq, seq)) {
@@ -70,10 +73,9 @@ static int nfw_send_fetch(struct nfw *fw, struct nfw_conn *c, uint32_t off,
 		pos = seq - start;
 	}
 	for (; i < c->pair_count && len; i++) {
-		const struct nfw_send_pair *p =
-			&c->pairs[(c->pair_head + i) & (c->pair_cap - 1)];
 		uint32_t n;
 
+		p = &c->pairs[(c->pair_head + i) & (c->pair_cap - 1)];
 		if (pos >= p->len) {
 			pos -= p->len;
 			start += p->len;
@@ -91,11 +93,35 @@ static int nfw_send_fetch(struct nfw *fw, struct nfw_conn *c, uint32_t off,
 			start += p->len;
 		}
 	}
-	if (len)
+	if (len || !p)
 		return -1;
 	c->fetch_pair = i;		/* 1 + the pair the fetch ended in */
 	c->fetch_seq = start;
+	c->fetch_addr = p->addr;	/* and that pair */
+	c->fetch_len = p->len;
 	return 0;
+}
+
+/*
+ * The common case first: all of it in the pair the last fetch ended in
+ * (which the cursor keeps a copy of), one DMA and the cursor stays.
+ */
+static inline int nfw_send_fetch(struct nfw *fw, struct nfw_conn *c,
+				 uint32_t off, uint8_t *buf, uint32_t len)
+{
+	uint32_t pos = c->snd_una + off - c->fetch_seq;
+
+	if (c->fetch_pair && pos < c->fetch_len &&
+	    c->fetch_len - pos >= len) {
+		if (fw->ops.dma_read(fw->opaque, c->fetch_addr + pos, buf,
+				     len)) {
+			nfw_dma_error(fw, c->fetch_addr + pos, len,
+				      "tcp send");
+			return -1;
+		}
+		return 0;
+	}
+	return nfw_send_fetch_walk(fw, c, off, buf, len);
 }
 
 /* Drop acked bytes from the front of the send queue. */
@@ -155,20 +181,17 @@ static uint32_t nfw_tcp_mss_now(const struct nfw_conn *c)
 	return c->mss - (n ? 4 + 8 * n : 0);
 }
 
-static uint8_t *nfw_put_tcp_opts(struct nfw *fw, struct nfw_conn *c,
-				 uint8_t *p)
+static inline __attribute__((always_inline)) uint8_t *
+nfw_put_tcp_opts(struct nfw *fw, struct nfw_conn *c, uint8_t *p)
 {
 	unsigned int n = c->ooo ? nfw_sack_blocks(c) : 0, i;
 	const struct nfw_ooo *o = c->ooo;
 
 	if (c->flags & NFW_CF_TS) {
-		*p++ = NFW_TCPOPT_NOP;
-		*p++ = NFW_TCPOPT_NOP;
-		*p++ = NFW_TCPOPT_TS;
-		*p++ = 10;
-		nfw_put_be32(p, (uint32_t)fw->now_ms + c->ts_offset);
-		nfw_put_be32(p + 4, c->ts_recent);
-		p += 8;
+		/* NOP NOP TS 10 are the template's (nfw_tcp_hdr_build()) */
+		nfw_put_be32(p + 4, (uint32_t)fw->now_ms + c->ts_offset);
+		nfw_put_be32(p + 8, c->ts_recent);
+		p += 12;
 	}
 	if (n) {
 		*p++ = NFW_TCPOPT_NOP;
@@ -186,10 +209,25 @@ static uint8_t *nfw_put_tcp_opts(struct nfw *fw, struct nfw_conn *c,
 	return p;
 }
 
+/* The TCP header's constant part: ports, and the timestamp option's
+ * kinds (every segment of a connection with timestamps carries it). */
+static void nfw_tcp_hdr_build_tcp(struct nfw_conn *c, uint8_t *th)
+{
+	nfw_put_be16(th, c->lport);
+	nfw_put_be16(th + 2, c->pport);
+	if (c->flags & NFW_CF_TS) {
+		th[20] = NFW_TCPOPT_NOP;
+		th[21] = NFW_TCPOPT_NOP;
+		th[22] = NFW_TCPOPT_TS;
+		th[23] = 10;
+	}
+}
+
 /*
- * The Ethernet and IP headers of every segment of c, built once: only
- * the IP length and (IPv4) id change from segment to segment, and their
- * checksums are the template's plus those fields.
+ * The Ethernet, IP and TCP headers of every segment of c, built once:
+ * only the IP length and (IPv4) id change from segment to segment, and
+ * their checksums are the template's plus those fields; of TCP the
+ * ports and the timestamp option's kinds are there.
  */
 static void nfw_tcp_hdr_build(struct nfw_conn *c)
 {
@@ -209,6 +247,7 @@ static void nfw_tcp_hdr_build(struct nfw_conn *c)
 		memcpy(ip + 24, c->paddr, 16);
 		c->pseudo_sum = nfw_csum_acc(pseudo, ip + 8, 32);
 		c->hdr_len = NFW_ETH_HLEN + 40;
+		nfw_tcp_hdr_build_tcp(c, ip + 40);
 		return;
 	}
 	ip[0] = 0x45;
@@ -221,15 +260,20 @@ static void nfw_tcp_hdr_build(struct nfw_conn *c)
 	c->hdr_sum = nfw_csum_acc(0, ip, 20);
 	c->pseudo_sum = nfw_csum_acc(pseudo, ip + 12, 8);
 	c->hdr_len = NFW_ETH_HLEN + 20;
+	nfw_tcp_hdr_build_tcp(c, ip + 20);
 }
 
 /*
  * Build and send one segment: seq, tcp_flags, and len payload bytes from
- * the send queue at seq (len at most nfw_tcp_mss_now()).  Returns 0, or
- * -1 if the payload could not be fetched (a host buffer that went bad).
+ * the send queue at seq (len at most nfw_tcp_mss_now()).  *win is the
+ * window field: if negative, computed here (nfw_tcp_window()) and left
+ * there for the next segment of the same output round, which would
+ * compute the same (nothing it depends on changes between the two, and
+ * its first result is its own fixed point).  Returns 0, or -1 if the
+ * payload could not be fetched (a host buffer that went bad).
  */
-static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
-			uint32_t len, uint8_t tcp_flags)
+static int nfw_tcp_xmit_win(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
+			    uint32_t len, uint8_t tcp_flags, int *win)
 {
 	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th, *opt_end;
 	uint32_t l4_len, thl;
@@ -237,26 +281,25 @@ static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 
 	if (!c->hdr_len)
 		nfw_tcp_hdr_build(c);
-	/* constant sizes: the compiler copies them in a few moves */
-	if (c->v6)
-		memcpy(f, c->hdr, NFW_ETH_HLEN + 40);
-	else
-		memcpy(f, c->hdr, NFW_ETH_HLEN + 20);
+	/* constant size: the compiler copies it in a few moves */
+	memcpy(f, c->hdr, sizeof(c->hdr));
 	th = f + c->hdr_len;
 	opt_end = nfw_put_tcp_opts(fw, c, th + 20);
 	thl = opt_end - th;
 	if (len && nfw_send_fetch(fw, c, seq - c->snd_una, th + thl, len))
 		return -1;
 
-	nfw_put_be16(th, c->lport);
-	nfw_put_be16(th + 2, c->pport);
+	if (tcp_flags & NFW_TCP_RST) {
+		th[14] = th[15] = 0;
+	} else {
+		if (*win < 0)
+			*win = nfw_tcp_window(c);
+		nfw_put_be16(th + 14, *win);
+	}
 	nfw_put_be32(th + 4, seq);
 	nfw_put_be32(th + 8, c->rcv_nxt);
 	th[12] = (thl / 4) << 4;
 	th[13] = tcp_flags;
-	nfw_put_be16(th + 14, (tcp_flags & NFW_TCP_RST) ? 0 : nfw_tcp_window(c));
-	nfw_put_be16(th + 16, 0);
-	nfw_put_be16(th + 18, 0);
 	l4_len = thl + len;
 
 	if (c->v6) {
@@ -286,11 +329,100 @@ static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 	return 0;
 }
 
+static int nfw_tcp_xmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
+			uint32_t len, uint8_t tcp_flags)
+{
+	int win = -1;
+
+	return nfw_tcp_xmit_win(fw, c, seq, len, tcp_flags, &win);
+}
+
 /* A segment with no data: an ACK, a keepalive, a probe, a reset. */
 void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		      uint8_t tcp_flags)
 {
 	nfw_tcp_xmit(fw, c, seq, 0, tcp_flags);
+}
+
+/*
+ * n full segments of new data, one after the other, each what the loop
+ * of nfw_tcp_output() would send through nfw_tcp_xmit_win(): the headers
+ * are built once, and for each segment only what differs is written (the
+ * sequence number, the IP id, the checksums).  The caller checked that
+ * nothing but new data is due (no recovery, no dupacks, nothing held
+ * out of order, snd_nxt at snd_max) and that none of the n is the
+ * queue's last (PSH, FIN, Nagle are the loop's).  Returns -1 if the send
+ * queue could not be read.
+ */
+static int nfw_tcp_burst(struct nfw *fw, struct nfw_conn *c, uint32_t n,
+			 uint32_t mss, int *win)
+{
+	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th, *opt_end;
+	uint32_t thl, l4_len, flen, seq = c->snd_nxt, i;
+	uint16_t ip_id = c->ip_id;
+	uint64_t ipsum = 0, tsum;
+	int ret = 0;
+
+	if (!c->hdr_len)
+		nfw_tcp_hdr_build(c);
+	/* constant size: the compiler copies it in a few moves */
+	memcpy(f, c->hdr, sizeof(c->hdr));
+	th = f + c->hdr_len;
+	opt_end = nfw_put_tcp_opts(fw, c, th + 20);
+	thl = opt_end - th;
+	if (*win < 0)
+		*win = nfw_tcp_window(c);
+	nfw_put_be16(th + 14, *win);
+	nfw_put_be32(th + 8, c->rcv_nxt);
+	th[12] = (thl / 4) << 4;
+	th[13] = NFW_TCP_ACK;
+	l4_len = thl + mss;
+	flen = c->hdr_len + l4_len;
+	if (c->v6) {
+		nfw_put_be16(ip + 4, l4_len);
+	} else {
+		nfw_put_be16(ip + 2, 20 + l4_len);
+		ipsum = nfw_csum_plus(c->hdr_sum, nfw_csum_word(20 + l4_len));
+	}
+	tsum = nfw_csum_plus(c->pseudo_sum, nfw_csum_word(l4_len));
+	if (!(c->flags & (NFW_CF_TS | NFW_CF_RTT_TIMING))) {
+		c->flags |= NFW_CF_RTT_TIMING;
+		c->rtt_seq = seq;
+		c->rtt_start_ms = fw->now_ms;
+	}
+	for (i = 0; i < n; i++, seq += mss) {
+		if (nfw_send_fetch(fw, c, seq - c->snd_una, th + thl, mss)) {
+			ret = -1;
+			break;
+		}
+		nfw_put_be32(th + 4, seq);
+		if (!c->v6) {
+			nfw_put_be16(ip + 4, ip_id);
+			nfw_put_be16(ip + 10, ~nfw_csum_acc_fold(
+				nfw_csum_plus(ipsum, nfw_csum_word(ip_id))));
+			ip_id++;
+		}
+		th[16] = th[17] = 0;
+		nfw_put_be16(th + 16, ~nfw_csum_acc_fold(
+					nfw_csum_acc(tsum, th, l4_len)));
+		fw->ops.tx_frame(fw->opaque, f, flen);
+	}
+	if (!i)
+		return ret;
+	c->snd_nxt = c->snd_max = seq;
+	c->ip_id = ip_id;
+	nfw_stat_add(fw, CHW_STAT_TX_FRAMES, i);
+	nfw_stat_add(fw, CHW_STAT_TX_BYTES, (uint64_t)i * flen);
+	c->bytes_sent += (uint64_t)i * mss;
+	/* every segment carries our latest ACK */
+	c->flags &= ~NFW_CF_ACK_NOW;
+	c->t_delack = 0;
+	c->segs_unacked = 0;
+	c->rcv_wup = c->rcv_nxt;
+	if (!c->t_rexmt)
+		nfw_tcp_arm_rexmt(fw, c);
+	c->t_persist = 0;
+	return ret;
 }
 
 /* A host buffer of the send queue failed: the stream cannot go on. */
@@ -303,6 +435,9 @@ static void nfw_tcp_send_broken(struct nfw *fw, struct nfw_conn *c)
 
 void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 {
+	uint32_t mss, cwnd;
+	int win = -1;
+
 	/* the common cases on receive: nothing to do, or only an ACK */
 	if (nfw_tcp_all_sent(c)) {
 		if ((c->flags & NFW_CF_ACK_NOW) &&
@@ -311,21 +446,49 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 			nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
 		return;
 	}
+	if (c->state == NFW_TCPS_CLOSED || c->state == NFW_TCPS_TIME_WAIT)
+		return;
+	/*
+	 * What the loop does not change: the state (sending FIN moves it
+	 * to FIN_WAIT1 or LAST_ACK, not out of the send states), the
+	 * segment size (SACK blocks), cwnd, dupacks, recovery.
+	 */
+	mss = nfw_tcp_mss_now(c);
+	cwnd = c->cwnd;
+	/* limited transmit (RFC 3042): a segment per early dupack */
+	if (c->dupacks && c->dupacks < 3 && !(c->flags & NFW_CF_RECOVERY))
+		cwnd += c->dupacks * c->mss;
+	/*
+	 * Bulk send: full segments of new data, all but the queue's last
+	 * (its PSH, FIN and Nagle are the loop's), go out together.
+	 */
+	if (!c->dupacks && !c->ooo && c->snd_nxt == c->snd_max &&
+	    !(c->flags & NFW_CF_RECOVERY) && SEQ_GT(c->write_seq, c->snd_nxt)) {
+		uint32_t off = c->snd_nxt - c->snd_una;
+		uint32_t avail = c->write_seq - c->snd_nxt;
+		uint32_t lim = c->snd_wnd > off ? c->snd_wnd - off : 0;
+		uint32_t n;
+
+		if (lim > cwnd - off || cwnd <= off)
+			lim = cwnd > off ? cwnd - off : 0;
+		if (lim > avail)
+			lim = avail;
+		n = lim / mss;
+		if (n && n * mss == avail)
+			n--;
+		if (n && nfw_tcp_burst(fw, c, n, mss, &win)) {
+			nfw_tcp_send_broken(fw, c);
+			return;
+		}
+	}
 	for (;;) {
 		uint32_t off = c->snd_nxt - c->snd_una;
 		uint32_t avail = SEQ_GT(c->write_seq, c->snd_nxt) ?
 				 c->write_seq - c->snd_nxt : 0;
-		uint32_t mss = nfw_tcp_mss_now(c);
-		uint32_t len, seq = c->snd_nxt, cwnd = c->cwnd, room;
+		uint32_t len, seq = c->snd_nxt, room;
 		bool fin, send;
 		uint8_t tf = NFW_TCP_ACK;
 
-		if (c->state == NFW_TCPS_CLOSED || c->state == NFW_TCPS_TIME_WAIT)
-			return;
-		/* limited transmit (RFC 3042): a segment per early dupack */
-		if (c->dupacks && c->dupacks < 3 &&
-		    !(c->flags & NFW_CF_RECOVERY))
-			cwnd += c->dupacks * c->mss;
 		/* the peer's window bounds what is outstanding; cwnd bounds
 		 * what is in flight, which in SACK recovery is the pipe */
 		len = c->snd_wnd > off ? c->snd_wnd - off : 0;
@@ -358,14 +521,15 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 
 		if (!send) {
 			if (c->flags & NFW_CF_ACK_NOW)
-				nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
+				nfw_tcp_xmit_win(fw, c, c->snd_nxt, 0,
+						 NFW_TCP_ACK, &win);
 			break;
 		}
 		if (fin)
 			tf |= NFW_TCP_FIN;
 		if (len && len == avail)
 			tf |= NFW_TCP_PSH;
-		if (nfw_tcp_xmit(fw, c, seq, len, tf)) {
+		if (nfw_tcp_xmit_win(fw, c, seq, len, tf, &win)) {
 			nfw_tcp_send_broken(fw, c);
 			return;
 		}

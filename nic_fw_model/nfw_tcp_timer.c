@@ -10,43 +10,6 @@
  */
 #include "nfw_tcp.h"
 
-static uint32_t nfw_rto_backed_off(const struct nfw_conn *c)
-{
-	uint64_t rto = (uint64_t)c->rto_ms << c->backoff;
-
-	return rto > NFW_RTO_MAX_MS ? NFW_RTO_MAX_MS : (uint32_t)rto;
-}
-
-void nfw_tcp_arm_rexmt(struct nfw *fw, struct nfw_conn *c)
-{
-	c->t_rexmt = fw->now_ms + nfw_rto_backed_off(c);
-}
-
-/* Fold one RTT sample into srtt and rttvar; RTO from them (RFC 6298). */
-void nfw_tcp_rto_update(struct nfw_conn *c, uint32_t rtt_us)
-{
-	uint32_t rto;
-
-	if (!rtt_us)
-		rtt_us = 1;
-	if (!c->srtt_us) {
-		c->srtt_us = rtt_us;
-		c->rttvar_us = rtt_us / 2;
-	} else {
-		uint32_t delta = c->srtt_us > rtt_us ? c->srtt_us - rtt_us :
-			rtt_us - c->srtt_us;
-
-		c->rttvar_us = (3 * c->rttvar_us + delta) / 4;
-		c->srtt_us = (7 * c->srtt_us + rtt_us) / 8;
-	}
-	rto = (c->srtt_us + 4 * c->rttvar_us) / 1000;
-	if (rto < NFW_RTO_MIN_MS)
-		rto = NFW_RTO_MIN_MS;
-	if (rto > NFW_RTO_MAX_MS)
-		rto = NFW_RTO_MAX_MS;
-	c->rto_ms = rto;
-}
-
 static void nfw_timer_rexmt(struct nfw *fw, struct nfw_conn *c)
 {
 	uint32_t flight = c->snd_max - c->snd_una;
