@@ -34,6 +34,7 @@ struct bp_host {
 	refcount_t ref;			/* the socket's, and each caller's */
 	atomic_t users;			/* callers inside TCP's operations */
 	bool closed;			/* the gate: under sk_callback_lock */
+	bool detached;			/* under bp_hosts_lock: let go once */
 	u32 pass;			/* under bp_hosts_lock */
 	spinlock_t lock;		/* callers */
 	struct list_head callers;
@@ -138,13 +139,19 @@ void bp_host_install(struct sock *sk, struct bp_host *hs)
 
 /*
  * The socket stops being held and is plain TCP (locked, or being closed
- * by its last user).  The handoff took it over if ulp_ops is ours.
+ * by its last user), unless a handoff took the ULP slot over.  Once per
+ * hold: whoever comes second finds it done.
  */
 static void bp_host_detach(struct sock *sk, struct bp_host *hs)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
 	spin_lock_bh(&bp_hosts_lock);
+	if (hs->detached) {
+		spin_unlock_bh(&bp_hosts_lock);
+		return;
+	}
+	hs->detached = true;
 	list_del_init(&hs->node);
 	spin_unlock_bh(&bp_hosts_lock);
 	atomic_dec(&bp_nr_held);
@@ -296,10 +303,23 @@ int bp_host_handoff(struct sock *sk)
 	if (!hs)
 		return -ENOENT;
 	if (bp_host_gate_close(sk, hs, HZ)) {
+		struct bp_host *now;
+		bool gone, taken;
+
 		bp_try_handoff(sk, hs->saved_ops, hs);
-		if (bp_sk_is_bypass(sk)) {
-			/* bp_switch() took the ULP slot over */
+		/*
+		 * No longer held by hs: the handoff took the ULP slot over
+		 * (and the connection may even be back, held anew), or a
+		 * close let go meanwhile.  Either way hs is done.
+		 */
+		read_lock_bh(&sk->sk_callback_lock);
+		now = bp_host_of(sk);
+		gone = now != hs;
+		taken = gone && (now || bp_sk_is_bypass(sk));
+		read_unlock_bh(&sk->sk_callback_lock);
+		if (gone)
 			bp_host_detach(sk, hs);
+		if (taken) {
 			bp_count(BP_C_REHANDOFF);
 			err = 0;
 		}
