@@ -9,13 +9,10 @@
 hnd_up
 bp_defaults
 dmesg_mark
-# The peer runs CUBIC for this test.  With the host's BBR (v1), the 64
-# connections' losses during the outage can trip its policer detection,
-# which then paces a connection at a few hundred bytes a second for 48
-# round trips: a tail of many minutes that is the peer's, not ours.
-cc=$(peer "sysctl -n net.ipv4.tcp_congestion_control")
-peer "sysctl -qw net.ipv4.tcp_congestion_control=cubic" >/dev/null
-trap 'peer "sysctl -qw net.ipv4.tcp_congestion_control=$cc" >/dev/null' EXIT
+# The peer runs CUBIC (PEER_CC in lib.sh).  With the host's BBR (v1), the
+# 64 connections' losses during the outage can trip its policer
+# detection, which then paces a connection at a few hundred bytes a second
+# for 48 round trips: a tail of many minutes that is the peer's, not ours.
 rs0=$(hp_stat restored_link); rf0=$(hp_stat restore_failed)
 load_64_offloaded 5411 41 /tmp/rs_link.out
 echo "offloaded before the link went down: $(hp_stat offloaded)"

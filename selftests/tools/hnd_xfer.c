@@ -19,7 +19,8 @@
  * --delay-ms (connecting side) holds every flow open and silent that long
  * before any byte moves, so that all K connections exist at once.
  * --blocking leaves the sockets blocking, so that sends wait for room and
- * receives for data inside the kernel (as most programs do).  In
+ * receives for data inside the kernel (as most programs do); --cc sets the
+ * sockets' congestion control (TCP_CONGESTION).  In
  * duplex mode each flow sends its stream and at the same time receives
  * and checks the answering stream (STREAM_REPLY_SEED) of the same length.
  *
@@ -83,6 +84,7 @@ static struct {
 	unsigned int delay_ms;		/* connected, silent, before moving */
 	bool bench;			/* stream work before and after */
 	bool blocking;			/* sockets left blocking */
+	const char *cc;			/* congestion control, or NULL */
 } opt = { .flows = 1, .bytes = 1 << 20, .seed = 1, .timeout = 600 };
 
 static double now(void)
@@ -113,6 +115,15 @@ static void usage(void)
 		"                [--rate BYTES_PER_SEC] [--rst-after N] [--delay-ms MS]\n"
 		"                [--bench] [--blocking]\n");
 	exit(2);
+}
+
+/* --cc: say so if the kernel refuses, and go on with its default. */
+static void set_cc(int fd)
+{
+	if (opt.cc && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, opt.cc,
+				 strlen(opt.cc)))
+		fprintf(stderr, "hnd_xfer: TCP_CONGESTION %s: %s\n", opt.cc,
+			strerror(errno));
 }
 
 static void set_nonblock(int fd)
@@ -151,6 +162,7 @@ static int do_connect(double deadline)
 			perror("socket");
 			return -1;
 		}
+		set_cc(fd);
 		if (connect(fd, (struct sockaddr *)&ss, alen) == 0)
 			return fd;
 		err = errno;
@@ -179,6 +191,7 @@ static int do_listen(void)
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	set_cc(fd);	/* accepted sockets inherit it */
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
 	    listen(fd, opt.flows + 16)) {
 		perror("hnd_xfer: bind/listen");
@@ -321,6 +334,7 @@ int main(int argc, char **argv)
 		{ "delay-ms", required_argument, NULL, 'D' },
 		{ "bench", no_argument, NULL, 'B' },
 		{ "blocking", no_argument, NULL, 'k' },
+		{ "cc", required_argument, NULL, 'C' },
 		{ }
 	};
 	struct flow *fl;
@@ -360,6 +374,7 @@ int main(int argc, char **argv)
 		case 'D': opt.delay_ms = atoi(optarg); break;
 		case 'B': opt.bench = true; break;
 		case 'k': opt.blocking = true; break;
+		case 'C': opt.cc = optarg; break;
 		default: usage();
 		}
 	}
