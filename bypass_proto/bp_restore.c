@@ -186,8 +186,13 @@ static void bp_load_state(struct sock *sk, const struct chw_conn_state *st,
 	/*
 	 * No recovery, undo or loss probe of TCP's from before the handoff
 	 * survives: its sequence numbers are long gone (and after 2 GB
-	 * would compare the wrong way).  The congestion module starts over.
+	 * would compare the wrong way).  The congestion module starts over,
+	 * as tcp_reinit_congestion_control() starts one (released first:
+	 * some allocate in init).
 	 */
+	if (icsk->icsk_ca_ops->release)
+		icsk->icsk_ca_ops->release(sk);
+	memset(icsk->icsk_ca_priv, 0, sizeof(icsk->icsk_ca_priv));
 	if (icsk->icsk_ca_ops->init)
 		icsk->icsk_ca_ops->init(sk);
 	if (icsk->icsk_ca_ops->set_state)
