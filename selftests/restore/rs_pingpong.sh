@@ -2,7 +2,7 @@
 # One connection goes back and forth between the NIC and the host stack
 # every 50 ms while it moves data both ways: the administrator restores it
 # (echo restore all) and hands it off again (echo handoff all: a restored
-# socket is held, bp_host.c).  200 MB in all, every byte verified at both
+# socket is held, bp_host.c).  300 MB in all, every byte verified at both
 # ends: 100 MB each way with non-blocking sockets (poll), then 50 MB each
 # way with blocking ones, whose calls sleep in TCP or in the bypass
 # protocol when the connection changes sides under them.
