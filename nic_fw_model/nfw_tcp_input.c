@@ -89,6 +89,27 @@ static bool nfw_recv_flush(struct nfw *fw, struct nfw_conn *c)
 }
 
 /*
+ * n more bytes of the head buffer b are used (placed, or given up after a
+ * failed DMA): the OS hears of it, and a full buffer is passed on to it.
+ * False if that news could not be posted yet (the event ring is full).
+ */
+static inline __attribute__((always_inline)) bool
+nfw_rbuf_used(struct nfw *fw, struct nfw_conn *c, struct nfw_rbuf *b,
+	      uint32_t n)
+{
+	b->used += n;
+	c->rbuf_room -= n;
+	if (!c->on_ev_list || !(c->ev_pending & NFW_EV_RECV))
+		nfw_conn_news(fw, c, NFW_EV_RECV);
+	if (b->used != b->len)
+		return true;
+	c->recv_flags |= CHW_RECV_BUF_DONE;
+	c->rbuf_head = (c->rbuf_head + 1) % NFW_RBUFS;
+	c->rbuf_count--;
+	return nfw_recv_flush(fw, c);
+}
+
+/*
  * Write in-order data into the buffers the OS posted.  Returns the bytes
  * placed: fewer than len when the posts run out (or the event ring is
  * full); the rest is not acknowledged and the peer will send it again.
@@ -117,17 +138,8 @@ static uint32_t nfw_tcp_place(struct nfw *fw, struct nfw_conn *c,
 			data += n;
 			len -= n;
 		}
-		b->used += n;
-		c->rbuf_room -= n;
-		if (!c->on_ev_list || !(c->ev_pending & NFW_EV_RECV))
-			nfw_conn_news(fw, c, NFW_EV_RECV);
-		if (b->used == b->len) {
-			c->recv_flags |= CHW_RECV_BUF_DONE;
-			c->rbuf_head = (c->rbuf_head + 1) % NFW_RBUFS;
-			c->rbuf_count--;
-			if (!nfw_recv_flush(fw, c))
-				break;
-		}
+		if (!nfw_rbuf_used(fw, c, b, n))
+			break;
 	}
 	c->rcv_nxt += placed;
 	c->bytes_rcvd += placed;
@@ -565,16 +577,7 @@ static bool nfw_tcp_data_whole(struct nfw *fw, struct nfw_conn *c,
 	if (!c->recv_len)
 		c->recv_addr = at;
 	c->recv_len += len;
-	b->used += len;
-	c->rbuf_room -= len;
-	if (!c->on_ev_list || !(c->ev_pending & NFW_EV_RECV))
-		nfw_conn_news(fw, c, NFW_EV_RECV);
-	if (b->used == b->len) {
-		c->recv_flags |= CHW_RECV_BUF_DONE;
-		c->rbuf_head = (c->rbuf_head + 1) % NFW_RBUFS;
-		c->rbuf_count--;
-		nfw_recv_flush(fw, c);	/* if the ring is full, later */
-	}
+	nfw_rbuf_used(fw, c, b, len);	/* if the ring is full, later */
 	c->rcv_nxt += len;
 	c->bytes_rcvd += len;
 	if (s->flags & NFW_TCP_PSH)

@@ -264,6 +264,25 @@ static void nfw_tcp_hdr_build(struct nfw_conn *c)
 }
 
 /*
+ * The frame's headers in fw->pkt: Ethernet, IP and TCP from the
+ * connection's template, then the TCP options.  Returns the TCP header,
+ * its length (options included) in *thl.
+ */
+static inline __attribute__((always_inline)) uint8_t *
+nfw_tcp_hdr_start(struct nfw *fw, struct nfw_conn *c, uint32_t *thl)
+{
+	uint8_t *th;
+
+	if (!c->hdr_len)
+		nfw_tcp_hdr_build(c);
+	/* constant size: the compiler copies it in a few moves */
+	memcpy(fw->pkt, c->hdr, sizeof(c->hdr));
+	th = fw->pkt + c->hdr_len;
+	*thl = nfw_put_tcp_opts(fw, c, th + 20) - th;
+	return th;
+}
+
+/*
  * Build and send one segment: seq, tcp_flags, and len payload bytes from
  * the send queue at seq (len at most nfw_tcp_mss_now()).  *win is the
  * window field: if negative, computed here (nfw_tcp_window()) and left
@@ -275,17 +294,11 @@ static void nfw_tcp_hdr_build(struct nfw_conn *c)
 static int nfw_tcp_xmit_win(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 			    uint32_t len, uint8_t tcp_flags, int *win)
 {
-	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th, *opt_end;
+	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th;
 	uint32_t l4_len, thl;
 	uint64_t sum;
 
-	if (!c->hdr_len)
-		nfw_tcp_hdr_build(c);
-	/* constant size: the compiler copies it in a few moves */
-	memcpy(f, c->hdr, sizeof(c->hdr));
-	th = f + c->hdr_len;
-	opt_end = nfw_put_tcp_opts(fw, c, th + 20);
-	thl = opt_end - th;
+	th = nfw_tcp_hdr_start(fw, c, &thl);
 	if (len && nfw_send_fetch(fw, c, seq - c->snd_una, th + thl, len))
 		return -1;
 
@@ -357,19 +370,13 @@ void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 static int nfw_tcp_burst(struct nfw *fw, struct nfw_conn *c, uint32_t n,
 			 uint32_t mss, int *win)
 {
-	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th, *opt_end;
+	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th;
 	uint32_t thl, l4_len, flen, seq = c->snd_nxt, i;
 	uint16_t ip_id = c->ip_id;
 	uint64_t ipsum = 0, tsum;
 	int ret = 0;
 
-	if (!c->hdr_len)
-		nfw_tcp_hdr_build(c);
-	/* constant size: the compiler copies it in a few moves */
-	memcpy(f, c->hdr, sizeof(c->hdr));
-	th = f + c->hdr_len;
-	opt_end = nfw_put_tcp_opts(fw, c, th + 20);
-	thl = opt_end - th;
+	th = nfw_tcp_hdr_start(fw, c, &thl);
 	if (*win < 0)
 		*win = nfw_tcp_window(c);
 	nfw_put_be16(th + 14, *win);
