@@ -215,6 +215,7 @@ enum chw_op {
 	CHW_OP_CTRL		= 0x06,	/* ch_nic_ctrl */
 	CHW_OP_FORWARD		= 0x07,	/* ch_nic_forward */
 	CHW_OP_POST		= 0x08,	/* ch_nic_post */
+	CHW_OP_INFO		= 0x09,	/* live figures; the NIC keeps it */
 
 	CHW_EV_DONE		= 0x80,	/* a command completed (or failed) */
 	CHW_EV_RECV		= 0x81,	/* ch_os_recv */
@@ -284,6 +285,14 @@ struct chw_cmd_send {
 CHW_STATIC_ASSERT(sizeof(struct chw_cmd_send) == 16, "send size");
 #define CHW_SEND_PSH		(1u << 0)	/* end of an application write */
 /*
+ * The application said more is coming (MSG_MORE, or sendfile() with pages
+ * to follow): the transmission this SEND triggers holds back a last
+ * segment shorter than the MSS, as if corked.  Later triggers (an ACK, a
+ * timer, the next SEND) apply the usual Nagle rule, as in Linux, where
+ * MSG_MORE corks only the push of its own call.
+ */
+#define CHW_SEND_MORE		(1u << 1)
+/*
  * SENDs a connection may have outstanding (not yet covered by CHW_EV_ACK)
  * that the NIC always takes; more may be refused with CHW_ST_NO_MEM when
  * NIC memory is short, so the OS keeps to this many or retries.
@@ -318,6 +327,21 @@ enum chw_ctrl {
 	CHW_CC_KEEPALIVE = 5,	/* value: idle seconds, 0 off */
 	CHW_CC_SNDBUF = 6,	/* value: bytes */
 	CHW_CC_RCVBUF = 7,	/* value: bytes */
+	CHW_CC_CORK = 8,	/* value: 0 or 1 (TCP_CORK); 0 flushes */
+	CHW_CC_KEEPINTVL = 9,	/* value: seconds between keepalive probes */
+	CHW_CC_KEEPCNT = 10,	/* value: unanswered probes before ETIMEDOUT */
+	CHW_CC_USER_TIMEOUT = 11,	/* value: ms (TCP_USER_TIMEOUT), 0 off */
+	/*
+	 * value: ms an orphan may wait in FIN_WAIT2 for the peer's FIN
+	 * (TCP_LINGER2 or net.ipv4.tcp_fin_timeout), then it is freed
+	 * without a segment; CHW_FIN_TIMEOUT_RST: reset it at once when it
+	 * gets there (TCP_LINGER2 < 0).  Default CHW_FIN_TIMEOUT_DEFAULT.
+	 */
+	CHW_CC_FIN_TIMEOUT = 12,
+	CHW_CC_WINDOW_CLAMP = 13,	/* value: bytes, 0 no clamp */
+	CHW_CC_QUICKACK = 14,	/* value 1: ACK what is pending now */
+	CHW_CC_TOS = 15,	/* value: IPv4 TOS or IPv6 traffic class */
+	CHW_CC_TTL = 16,	/* value: IPv4 TTL or IPv6 hop limit */
 
 	/* NIC -> OS codes, in chw_ev_ctrl.code */
 	CHW_CC_PEER_FIN = 0x81,	/* EOF for the reader */
@@ -325,6 +349,9 @@ enum chw_ctrl {
 	CHW_CC_FREED = 0x83,	/* the NIC freed the connection */
 	CHW_CC_TIMEDOUT = 0x84,	/* retransmissions gave up */
 };
+
+#define CHW_FIN_TIMEOUT_DEFAULT	60000		/* Linux's tcp_fin_timeout */
+#define CHW_FIN_TIMEOUT_RST	0xffffffffu
 
 /*
  * ch_nic_forward: a frame the OS received for an offloaded connection.
@@ -425,6 +452,13 @@ CHW_STATIC_ASSERT(sizeof(struct chw_ev_restore) == 16, "ev restore size");
 enum chw_restore_reason {
 	CHW_RESTORE_TIME_WAIT	= 1,	/* only timers left: host does it */
 	CHW_RESTORE_PRESSURE	= 2,	/* NIC memory is short */
+	/*
+	 * The peer sent urgent data (URG).  The NIC took neither that
+	 * segment nor any later data (the peer sends them again), so the
+	 * host's TCP, once it has the connection, delivers the urgent byte
+	 * as Linux does (SIGURG, POLLPRI, SO_OOBINLINE, sockatmark).
+	 */
+	CHW_RESTORE_URGENT	= 3,
 };
 
 /* Completion status; the driver maps each to an errno. */
@@ -440,6 +474,64 @@ enum chw_status {
 	CHW_ST_BAD_CODE		= 8,	/* unknown ctrl code */
 	CHW_ST_NOT_READY	= 9,	/* connection in a state that forbids */
 };
+
+/*
+ * ch_nic_ctrl's query: the connection's live figures, written as
+ * struct chw_conn_info at buf_addr (at most buf_len bytes); the DONE's val
+ * is the length written.  The connection stays on the NIC.  What TCP_INFO,
+ * SIOCOUTQNSD and ss report while the NIC has the connection.
+ */
+struct chw_cmd_info {
+	__u8 op;		/* CHW_OP_INFO */
+	__u8 flags;		/* 0 */
+	__le16 buf_len;		/* room at buf_addr */
+	__le32 cid;
+	__le64 buf_addr;	/* DMA address for struct chw_conn_info */
+};
+CHW_STATIC_ASSERT(sizeof(struct chw_cmd_info) == 16, "info size");
+
+/*
+ * Counters count from the handoff (the OS adds what its TCP counted
+ * before); times are milliseconds before the answer, 0 if never.
+ */
+struct chw_conn_info {
+	__u8 tcp_state;		/* Linux TCP_* numbering */
+	__u8 ca_state;		/* Linux TCP_CA_*: 0 open, 3 recovery, 4 loss */
+	__u8 backoff;		/* RTOs in a row (tcpi_retransmits) */
+	__u8 probes;		/* zero-window or keepalive probes unanswered */
+	__le32 rto_us;
+	__le32 ato_us;		/* delayed-ACK timeout */
+	__le32 srtt_us;		/* 0: no sample yet */
+	__le32 rttvar_us;
+	__le32 snd_cwnd;	/* segments */
+	__le32 snd_ssthresh;	/* segments */
+	__le32 snd_mss;
+	__le32 rcv_mss;		/* estimate of the peer's */
+	__le32 snd_una;
+	__le32 snd_nxt;
+	__le32 write_seq;	/* end of the send queue */
+	__le32 rcv_nxt;
+	__le32 copied_seq;
+	__le32 snd_wnd;		/* the peer's window, bytes */
+	__le32 rcv_wnd;		/* the window last advertised, bytes */
+	__le32 retrans_out;	/* segments retransmitted, not yet acked */
+	__le32 lost_out;	/* segments deemed lost */
+	__le32 sacked_out;	/* segments the peer SACKed */
+	__le32 total_retrans;	/* segments retransmitted */
+	__le32 segs_in;		/* segments received, pure ACKs too */
+	__le32 segs_out;	/* segments sent, retransmissions too */
+	__le32 data_segs_in;
+	__le32 data_segs_out;
+	__le32 last_data_sent_ms;
+	__le32 last_data_recv_ms;
+	__le32 last_ack_recv_ms;
+	__le32 pmtu;
+	__le64 bytes_sent;	/* data bytes sent, retransmissions too */
+	__le64 bytes_retrans;
+	__le64 bytes_acked;
+	__le64 bytes_received;	/* in-order data bytes taken */
+};
+CHW_STATIC_ASSERT(sizeof(struct chw_conn_info) == 144, "conn info size");
 
 /* ---- Connection state block (handoff and restore) ----------------------- */
 
