@@ -2,11 +2,11 @@
 /*
  * nfw_cmd.c - the command ring, host to NIC: decode, validate, dispatch.
  *
- * Commands are consumed in order.  NOP, HANDOFF and RESTORE always answer
- * with CHW_EV_DONE; the others answer only when they fail.  A command is
- * taken only when the event ring has room for its answer and for the news
- * it may release (NFW_EV_RESERVE), so the firmware waits for the host
- * rather than lose an event.  Connection commands: nfw_conn_cmd.c.
+ * Commands are consumed in order.  NOP, HANDOFF, RESTORE, FORWARD and
+ * INFO always answer with CHW_EV_DONE; the others answer only when they
+ * fail.  A command is taken only when the event ring has room for its
+ * answer and for the news it may release (NFW_EV_RESERVE), so the
+ * firmware waits for the host rather than lose an event.  Connection commands: nfw_conn_cmd.c.
  */
 #include "nfw_tcp.h"
 
@@ -21,6 +21,7 @@ static const char *nfw_cmd_name(uint8_t op)
 	case CHW_OP_CTRL:	return "ctrl";
 	case CHW_OP_FORWARD:	return "forward";
 	case CHW_OP_POST:	return "post";
+	case CHW_OP_INFO:	return "info";
 	}
 	return "unknown";
 }
@@ -61,6 +62,7 @@ static void nfw_cmd_exec(struct nfw *fw, uint32_t idx,
 	case CHW_OP_CTRL:
 	case CHW_OP_FORWARD:
 	case CHW_OP_POST:
+	case CHW_OP_INFO:
 		nfw_conn_cmd(fw, idx, m);
 		break;
 	default:

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * nfw_conn_cmd.c - the OS's commands for offloaded connections: the
- * paper's ch_nic_handoff, restore, send, recvd, ctrl, forward and post.
+ * paper's ch_nic_handoff, restore, send, recvd, ctrl, forward and post,
+ * and the query of a connection's live figures (info).
  *
  * Each handler validates every field first and answers a bad one with an
  * error event, leaving the connection (and every other) as it was.
@@ -21,7 +22,7 @@ static inline bool nfw_window_opens(const struct nfw_conn *c)
 {
 	uint32_t offered = SEQ_GT(c->rcv_adv, c->rcv_nxt) ?
 			   c->rcv_adv - c->rcv_nxt : 0;
-	uint32_t now = nfw_tcp_rcv_space(c);
+	uint32_t now = nfw_tcp_rcv_wnd(c);
 	uint32_t step = c->mss < c->rcvbuf / 2 ? c->mss : c->rcvbuf / 2;
 
 	return now / 2 >= offered && now - offered >= step;
@@ -37,7 +38,36 @@ static int nfw_cmd_handoff(struct nfw *fw, const struct chw_cmd_handoff *m,
 	if (st)
 		return st;
 	*cid = c->cid;
-	nfw_tcp_output(fw, c);
+	/*
+	 * Linux sends nothing because a connection moved: data or a FIN
+	 * that is due goes, and an ACK it owed (data since the last window
+	 * it sent) goes when its delayed-ACK timer would have sent it.
+	 */
+	if (c->rcv_nxt != c->rcv_wup)
+		c->t_delack = fw->now_ms + NFW_DELACK_MS;
+	if (!nfw_tcp_all_sent(c))
+		nfw_tcp_output(fw, c);
+	return CHW_ST_OK;
+}
+
+/*
+ * ch_nic_ctrl's query: the connection's live figures (TCP_INFO), written
+ * whole or not at all; the connection stays.
+ */
+static int nfw_cmd_info(struct nfw *fw, struct nfw_conn *c,
+			const struct chw_cmd_info *m, uint32_t *written)
+{
+	uint64_t addr = le64toh(m->buf_addr);
+	struct chw_conn_info ci;
+
+	if (le16toh(m->buf_len) < sizeof(ci))
+		return CHW_ST_BAD_LEN;
+	nfw_tcp_info(fw, c, &ci);
+	if (fw->ops.dma_write(fw->opaque, addr, &ci, sizeof(ci))) {
+		nfw_dma_error(fw, addr, sizeof(ci), "info");
+		return CHW_ST_DMA;
+	}
+	*written = sizeof(ci);
 	return CHW_ST_OK;
 }
 
@@ -100,10 +130,20 @@ static int nfw_cmd_send(struct nfw *fw, struct nfw_conn *c,
 			return st;
 	}
 	c->pairs[(c->pair_head + c->pair_count) & (c->pair_cap - 1)] =
-		(struct nfw_send_pair){ .addr = addr, .len = len };
+		(struct nfw_send_pair){
+			.addr = addr, .len = len,
+			.psh = !!(m->flags & CHW_SEND_PSH),
+		};
 	c->pair_count++;
 	c->write_seq += len;
-	nfw_tcp_output(fw, c);
+	/* MSG_MORE corks this round only, as in Linux's tcp_push() */
+	if (m->flags & CHW_SEND_MORE) {
+		c->flags |= NFW_CF_MORE;
+		nfw_tcp_output(fw, c);
+		c->flags &= ~NFW_CF_MORE;
+	} else {
+		nfw_tcp_output(fw, c);
+	}
 	return CHW_ST_OK;
 }
 
@@ -158,14 +198,116 @@ static int nfw_cmd_post(struct nfw *fw, struct nfw_conn *c,
 	return CHW_ST_OK;
 }
 
+/* TCP_CORK, TCP_KEEPINTVL and TCP_KEEPCNT's limits in Linux */
+#define NFW_KEEPINTVL_MAX	32767	/* seconds */
+#define NFW_KEEPCNT_MAX		127
+/* Linux raises a smaller TCP_WINDOW_CLAMP to SOCK_MIN_RCVBUF / 2. */
+#define NFW_WINDOW_CLAMP_MIN	1152
+
+/*
+ * The socket options that change segments on the wire (TCP_CORK, the
+ * keepalive and user timeouts, TCP_LINGER2, TCP_WINDOW_CLAMP,
+ * TCP_QUICKACK, IP_TOS, IP_TTL).  Returns a CHW_ST_* status, having
+ * changed nothing if the value is bad; *out set if nfw_tcp_output() is
+ * due.  False for a code that is not one of these.
+ */
+static bool nfw_cmd_sockopt(struct nfw *fw, struct nfw_conn *c,
+			    uint16_t code, uint64_t v, int *st, bool *out)
+{
+	*st = CHW_ST_BAD_LEN;
+	*out = false;
+	switch (code) {
+	case CHW_CC_CORK:
+		if (v > 1)
+			return true;
+		if (v) {
+			c->flags |= NFW_CF_CORK;
+		} else {
+			c->flags &= ~NFW_CF_CORK;
+			*out = true;	/* what is due now goes */
+		}
+		break;
+	case CHW_CC_KEEPINTVL:
+		if (!v || v > NFW_KEEPINTVL_MAX)
+			return true;
+		c->keepintvl_ms = (uint32_t)v * 1000;
+		break;
+	case CHW_CC_KEEPCNT:
+		if (!v || v > NFW_KEEPCNT_MAX)
+			return true;
+		c->keepcnt = (uint8_t)v;
+		break;
+	case CHW_CC_USER_TIMEOUT:
+		if (v > INT32_MAX)
+			return true;
+		c->user_timeout_ms = (uint32_t)v;
+		break;
+	case CHW_CC_FIN_TIMEOUT:
+		if (v > UINT32_MAX)
+			return true;
+		c->fin_timeout_ms = v ? (uint32_t)v : CHW_FIN_TIMEOUT_DEFAULT;
+		/* an orphan already waiting: from now, by the new rule */
+		if (c->state == NFW_TCPS_FIN_WAIT2 &&
+		    (c->flags & NFW_CF_OS_CLOSED))
+			nfw_tcp_fin_wait2_orphan(fw, c);
+		break;
+	case CHW_CC_WINDOW_CLAMP:
+		if (v > (1u << 30))
+			return true;
+		if (v && v < NFW_WINDOW_CLAMP_MIN)
+			v = NFW_WINDOW_CLAMP_MIN;
+		c->window_clamp = (uint32_t)v;
+		if (v && c->rcv_ssthresh > v)
+			c->rcv_ssthresh = (uint32_t)v;
+		break;
+	case CHW_CC_QUICKACK:
+		if (v > 1)
+			return true;
+		/* a delayed ACK armed, or data not acknowledged yet */
+		if (v && (c->t_delack || c->rcv_nxt != c->rcv_wup)) {
+			c->flags |= NFW_CF_ACK_NOW;
+			*out = true;
+		}
+		break;
+	case CHW_CC_TOS:
+		if (v > 0xff)
+			return true;
+		/* ECN's two bits are not ours to set: the NIC has no ECN */
+		c->tos = (uint8_t)v & ~3u;
+		c->hdr_len = 0;		/* the headers are built again */
+		break;
+	case CHW_CC_TTL:
+		if (!v || v > 0xff)
+			return true;
+		c->ttl = (uint8_t)v;
+		c->hdr_len = 0;
+		break;
+	default:
+		return false;
+	}
+	*st = CHW_ST_OK;
+	return true;
+}
+
 static int nfw_cmd_ctrl(struct nfw *fw, struct nfw_conn *c,
 			const struct chw_cmd_ctrl *m)
 {
 	uint64_t v = le64toh(m->value);
+	bool out;
+	int st;
 
+	if (nfw_cmd_sockopt(fw, c, le16toh(m->code), v, &st, &out)) {
+		if (out && c->state != NFW_TCPS_CLOSED)
+			nfw_tcp_output(fw, c);
+		return st;
+	}
 	switch (le16toh(m->code)) {
 	case CHW_CC_CLOSE:
 		c->flags |= NFW_CF_OS_CLOSED;
+		/* already in FIN_WAIT2: its FIN timeout starts now */
+		if (c->state == NFW_TCPS_FIN_WAIT2 &&
+		    !nfw_tcp_fin_wait2_orphan(fw, c))
+			return CHW_ST_OK;
 		/* fall through */
 	case CHW_CC_SHUT_WR:
 		c->flags |= NFW_CF_FIN_QUEUED;
@@ -251,11 +393,15 @@ void nfw_conn_cmd(struct nfw *fw, uint32_t idx, const struct chw_msg *m)
 		case CHW_OP_POST:
 			st = nfw_cmd_post(fw, c, (const void *)m);
 			break;
+		case CHW_OP_INFO:
+			st = nfw_cmd_info(fw, c, (const void *)m, &val);
+			break;
 		default:
 			st = CHW_ST_BAD_OP;
 			break;
 		}
 	}
-	if (st || m->op == CHW_OP_RESTORE || m->op == CHW_OP_FORWARD)
+	if (st || m->op == CHW_OP_RESTORE || m->op == CHW_OP_FORWARD ||
+	    m->op == CHW_OP_INFO)
 		nfw_cmd_done(fw, idx, m->op, st, cid, val);
 }

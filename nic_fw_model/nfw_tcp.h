@@ -50,8 +50,8 @@ enum nfw_tcp_state {
 #define NFW_PERSIST_MIN_MS	200
 #define NFW_TIME_WAIT_MS	60000
 #define NFW_MAX_RETRIES		15	/* RTOs before giving up */
-#define NFW_KEEP_PROBES		9
-#define NFW_KEEP_INTVL_MS	75000
+#define NFW_KEEP_PROBES		9	/* default of keepcnt */
+#define NFW_KEEP_INTVL_MS	75000	/* default of keepintvl_ms */
 #define NFW_MAX_SACK_OUT	3	/* blocks we send beside timestamps */
 #define NFW_PAWS_IDLE_MS	(24ULL * 24 * 3600 * 1000)	/* RFC 7323 */
 #define NFW_OOO_MAX_SEGS	256	/* held out-of-order segments */
@@ -68,6 +68,9 @@ enum nfw_tcp_state {
 #define NFW_CF_OS_CLOSED	(1u << 7)	/* the application is gone */
 #define NFW_CF_RECOVERY		(1u << 8)	/* NewReno fast recovery */
 #define NFW_CF_RTT_TIMING	(1u << 9)	/* rtt_seq is being timed */
+#define NFW_CF_CORK		(1u << 10)	/* TCP_CORK: no partial segment */
+#define NFW_CF_MORE		(1u << 11)	/* this SEND's round: as corked */
+#define NFW_CF_URGENT		(1u << 12)	/* URG seen: take no new data */
 #define NFW_CF_PRESSURE_ASKED	(1u << 15)	/* restore asked: memory short */
 
 /* Pending news for the OS, flushed to the event ring in this order. */
@@ -83,6 +86,7 @@ enum nfw_tcp_state {
 struct nfw_send_pair {
 	uint64_t addr;
 	uint32_t len;
+	uint32_t psh;			/* ends an application write: PSH */
 };
 
 /* A receive buffer the OS posted. */
@@ -142,6 +146,9 @@ struct nfw_conn {
 	uint32_t rcvbuf;		/* the OS's receive buffer size */
 	uint32_t segs_unacked;		/* full segments since our last ACK */
 	uint32_t rcv_wup;		/* rcv_nxt when we last sent a window */
+	uint32_t rcv_ssthresh;		/* the window may grow to this now
+					 * (Linux's rcv_ssthresh) */
+	uint32_t window_clamp;		/* TCP_WINDOW_CLAMP; never above it */
 
 	/* -- timestamps (RFC 7323) -- */
 	uint32_t ts_offset;		/* TSval = now_ms + ts_offset */
@@ -155,7 +162,12 @@ struct nfw_conn {
 	uint32_t rtt_seq;		/* timed segment without timestamps */
 	uint64_t rtt_start_ms;
 	uint8_t backoff;		/* RTOs in a row */
-	uint8_t keep_probes;		/* keepalives unanswered */
+	uint8_t keep_probes;		/* keepalive or zero-window probes
+					 * unanswered (Linux's probes_out) */
+	uint64_t probe_start_ms;	/* first unanswered zero-window probe,
+					 * for the user timeout; 0 none */
+	uint64_t rexmt_start_ms;	/* first RTO of this run of backoffs,
+					 * for the user timeout; 0 none */
 
 	/* -- timers: absolute ms of the firmware clock, 0 off -- */
 	uint64_t t_rexmt;
@@ -164,6 +176,11 @@ struct nfw_conn {
 	uint64_t t_keep;
 	uint64_t t_2msl;
 	uint32_t keepidle_ms;		/* 0: keepalive off */
+	uint32_t keepintvl_ms;		/* between keepalive probes */
+	uint8_t keepcnt;		/* probes unanswered before ETIMEDOUT */
+	uint32_t user_timeout_ms;	/* TCP_USER_TIMEOUT, 0: off */
+	uint32_t fin_timeout_ms;	/* an orphan's FIN_WAIT2 lifetime, or
+					 * CHW_FIN_TIMEOUT_RST */
 	uint32_t persist_ms;		/* current persist interval */
 
 	/* -- news for the OS -- */
@@ -187,6 +204,8 @@ struct nfw_conn {
 	uint32_t fetch_seq;		/* the sequence number it starts at */
 	uint32_t fetch_len;		/* its length and host address */
 	uint64_t fetch_addr;
+	uint32_t fetch_psh_end;		/* its end if it carries PSH, else
+					 * its start (no segment ends there) */
 
 	/* -- receive buffers and reassembly -- */
 	struct nfw_rbuf rbuf[NFW_RBUFS];
@@ -216,11 +235,21 @@ struct nfw_conn {
 	uint64_t hdr_sum;		/* the IPv4 header's running sum */
 	uint64_t pseudo_sum;		/* the pseudo-header's, length apart */
 
-	/* -- accounting -- */
+	/* -- accounting, from the handoff on (CHW_OP_INFO) -- */
 	uint32_t mem;			/* NIC memory charged */
-	uint64_t last_rx_ms;		/* for idle choice and keepalive */
-	uint64_t bytes_sent, bytes_rcvd;
-	uint32_t rexmits;
+	uint64_t last_rx_ms;		/* any segment: for idle choice,
+					 * keepalive and the last ACK's age */
+	uint64_t last_data_rx_ms;	/* a segment with data; 0 never */
+	uint64_t last_data_tx_ms;	/* a segment with data; 0 never */
+	uint64_t bytes_sent;		/* data, retransmissions too */
+	uint64_t bytes_rcvd;		/* in-order data taken */
+	uint64_t bytes_acked;		/* sequence space the peer acked */
+	uint64_t bytes_rexmit;		/* data sent again */
+	uint32_t rexmits;		/* segments sent again */
+	uint32_t segs_in;		/* segments taken, pure ACKs too */
+	uint32_t segs_out;		/* segments sent, every kind */
+	uint32_t data_segs_in;		/* of them with data */
+	uint32_t data_segs_out;
 };
 
 /* Equal IPv4 or IPv6 addresses, compared a word at a time. */
@@ -272,6 +301,7 @@ void nfw_conn_close(struct nfw *fw, struct nfw_conn *c, uint32_t why);
 
 /* nfw_tcp_input.c */
 bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len);
+bool nfw_tcp_fin_wait2_orphan(struct nfw *fw, struct nfw_conn *c);
 
 /* nfw_tcp_output.c */
 void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c);
@@ -298,6 +328,32 @@ static inline uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c)
 	uint32_t space = c->rcvbuf > unread ? c->rcvbuf - unread : 0;
 
 	return space < c->rbuf_room ? space : c->rbuf_room;
+}
+
+/*
+ * The window we may offer now: the room there is, but no more than
+ * rcv_ssthresh, which grows as data arrives (Linux's tcp_grow_window()),
+ * so a handoff does not throw the whole buffer open at once.
+ */
+static inline uint32_t nfw_tcp_rcv_wnd(const struct nfw_conn *c)
+{
+	uint32_t space = nfw_tcp_rcv_space(c);
+
+	return space < c->rcv_ssthresh ? space : c->rcv_ssthresh;
+}
+
+/*
+ * In-order data arrived: the window may grow by two segments, up to the
+ * buffer and the clamp, as Linux's tcp_grow_window() lets it for a peer
+ * that sends full segments.
+ */
+static inline void nfw_tcp_grow_window(struct nfw_conn *c)
+{
+	if (c->rcv_ssthresh < c->rcvbuf) {
+		c->rcv_ssthresh += 2u * c->mss;
+		if (c->window_clamp && c->rcv_ssthresh > c->window_clamp)
+			c->rcv_ssthresh = c->window_clamp;
+	}
 }
 
 /*
@@ -383,6 +439,8 @@ int nfw_tcp_import(struct nfw *fw, uint64_t addr, uint32_t len,
 		   struct nfw_conn **out);
 int nfw_tcp_export(struct nfw *fw, struct nfw_conn *c, uint64_t addr,
 		   uint32_t len, uint32_t *written);
+void nfw_tcp_info(struct nfw *fw, const struct nfw_conn *c,
+		  struct chw_conn_info *ci);
 
 /*
  * nfw_pressure.c: under NIC memory pressure (free < total / LOW_DIV) ask

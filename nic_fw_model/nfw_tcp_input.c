@@ -211,6 +211,49 @@ static void nfw_enter_time_wait(struct nfw *fw, struct nfw_conn *c)
 	nfw_conn_news(fw, c, NFW_EV_RESTORE);
 }
 
+/*
+ * Urgent data (RFC 9293 3.8.5) is the host's to deliver: Linux's
+ * out-of-band byte, SIGURG, POLLPRI, sockatmark.  At the first URG the
+ * NIC asks the OS to take the connection back and from then on takes no
+ * data past rcv_nxt, this segment's included: never acknowledged, it
+ * comes again, to the host's TCP.  Segments with nothing new (pure ACKs,
+ * old data) go on as usual.  Returns true if the segment is dropped.
+ */
+static bool nfw_tcp_urgent(struct nfw *fw, struct nfw_conn *c,
+			   const struct nfw_seg *s, uint32_t seglen)
+{
+	if (!(c->flags & NFW_CF_URGENT)) {
+		c->flags |= NFW_CF_URGENT;
+		c->restore_reason = CHW_RESTORE_URGENT;
+		nfw_conn_news(fw, c, NFW_EV_RESTORE);
+	}
+	if (!seglen || SEQ_LEQ(s->seq + seglen, c->rcv_nxt))
+		return false;
+	nfw_stat_add(fw, CHW_STAT_RX_DROPS, 1);
+	return true;
+}
+
+/*
+ * An orphan (the application closed) got to FIN_WAIT2: it waits for the
+ * peer's FIN fin_timeout_ms at most, then goes without a word (Linux's
+ * FIN_WAIT2 timewait socket expiring), or is reset at once if the OS
+ * said so (TCP_LINGER2 < 0).  As in Linux's tcp_fin_time(), never less
+ * than 3.5 RTOs.  Returns false if the connection is gone.
+ */
+bool nfw_tcp_fin_wait2_orphan(struct nfw *fw, struct nfw_conn *c)
+{
+	uint32_t min = c->rto_ms * 4 - c->rto_ms / 2;
+	uint32_t tmo = c->fin_timeout_ms;
+
+	if (tmo == CHW_FIN_TIMEOUT_RST) {
+		nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_RST | NFW_TCP_ACK);
+		nfw_conn_close(fw, c, 0);
+		return false;
+	}
+	c->t_2msl = fw->now_ms + (tmo > min ? tmo : min);
+	return true;
+}
+
 /* RFC 5961: answer a suspicious RST or SYN with an ACK, nothing more. */
 static void nfw_challenge_ack(struct nfw *fw, struct nfw_conn *c)
 {
@@ -350,6 +393,7 @@ nfw_tcp_new_ack(struct nfw *fw, struct nfw_conn *c, const struct nfw_seg *s)
 	else
 		nfw_tcp_drop_acked(fw, c, data);
 	c->snd_una = s->ack;
+	c->bytes_acked += acked;
 	if (c->nsack) {
 		nfw_sack_advance(c);
 	} else {
@@ -437,6 +481,9 @@ static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
 		switch (c->state) {
 		case NFW_TCPS_FIN_WAIT1:
 			c->state = NFW_TCPS_FIN_WAIT2;
+			if ((c->flags & NFW_CF_OS_CLOSED) &&
+			    !nfw_tcp_fin_wait2_orphan(fw, c))
+				return false;
 			break;
 		case NFW_TCPS_CLOSING:
 			nfw_enter_time_wait(fw, c);
@@ -463,8 +510,9 @@ static inline void nfw_tcp_ack_or_delay(struct nfw *fw,
 {
 	if (len >= c->mss)
 		c->segs_unacked++;
+	nfw_tcp_grow_window(c);
 	if (c->segs_unacked >= 2 &&
-	    nfw_tcp_rcv_space(c) >= c->rcv_adv - c->rcv_wup)
+	    nfw_tcp_rcv_wnd(c) >= c->rcv_adv - c->rcv_wup)
 		c->flags |= NFW_CF_ACK_NOW;
 	else if (!c->t_delack)
 		c->t_delack = fw->now_ms + NFW_DELACK_MS;
@@ -591,7 +639,8 @@ static bool nfw_tcp_data_whole(struct nfw *fw, struct nfw_conn *c,
  * bulk transfer nearly every segment is either the next in-order data,
  * acknowledging nothing new, or a pure ACK of new data.  For these the
  * checks below cannot fail (PAWS passes, the segment is acceptable, no
- * RST, SYN or FIN, no SACK news, no state change), so they are skipped
+ * RST, SYN, FIN or URG, and no urgent data seen before: the flags must
+ * be ACK, PSH at most; no SACK news, no state change), so they are skipped
  * and the segment goes straight to the work the full path would do.
  * Anything else returns false and takes the full path.
  */
@@ -602,7 +651,7 @@ static bool nfw_tcp_predicted(struct nfw *fw, struct nfw_conn *c,
 	    (s->flags & ~NFW_TCP_PSH) != NFW_TCP_ACK ||
 	    s->seq != c->rcv_nxt || s->nsack ||
 	    (c->flags & (NFW_CF_RECOVERY | NFW_CF_OS_CLOSED |
-			 NFW_CF_FIN_SENT)))
+			 NFW_CF_FIN_SENT | NFW_CF_URGENT)))
 		return false;
 	if ((c->flags & NFW_CF_TS) &&
 	    (!s->has_ts || SEQ_LT(s->tsval, c->ts_recent)))
@@ -642,6 +691,11 @@ static void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c,
 	}
 	c->last_rx_ms = fw->now_ms;
 	c->keep_probes = 0;
+	c->segs_in++;
+	if (s.len) {
+		c->data_segs_in++;
+		c->last_data_rx_ms = fw->now_ms;
+	}
 	if (c->keepidle_ms)
 		c->t_keep = fw->now_ms + c->keepidle_ms;
 	if (nfw_tcp_predicted(fw, c, &s))
@@ -677,6 +731,9 @@ static void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c,
 		return;
 	}
 	if (!(s.flags & NFW_TCP_ACK))
+		return;
+	if (((s.flags & NFW_TCP_URG) || (c->flags & NFW_CF_URGENT)) &&
+	    nfw_tcp_urgent(fw, c, &s, seglen))
 		return;
 
 	/* timestamps to echo (RFC 7323 4.3) */

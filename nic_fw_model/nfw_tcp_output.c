@@ -17,12 +17,13 @@
 /*
  * The window field for the next segment.  The right edge never moves left
  * (RFC 9293 3.8.6.2.2: do not shrink), and moves right only by a useful
- * amount (RFC 1122 receiver SWS avoidance).
+ * amount (RFC 1122 receiver SWS avoidance), and no further than
+ * rcv_ssthresh lets it (nfw_tcp_rcv_wnd()).
  */
 static inline __attribute__((always_inline)) uint16_t
 nfw_tcp_window(struct nfw_conn *c)
 {
-	uint32_t space = nfw_tcp_rcv_space(c);
+	uint32_t space = nfw_tcp_rcv_wnd(c);
 	uint32_t right = c->rcv_nxt + space;
 	uint32_t step = c->mss < c->rcvbuf / 2 ? c->mss : c->rcvbuf / 2;
 	uint32_t win, field, edge;
@@ -99,6 +100,7 @@ nfw_send_fetch_walk(struct nfw *fw, struct nfw_conn *c, uint32_t off,
 	c->fetch_seq = start;
 	c->fetch_addr = p->addr;	/* and that pair */
 	c->fetch_len = p->len;
+	c->fetch_psh_end = start + (p->psh ? p->len : 0);
 	return 0;
 }
 
@@ -299,8 +301,16 @@ static int nfw_tcp_xmit_win(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 	uint64_t sum;
 
 	th = nfw_tcp_hdr_start(fw, c, &thl);
-	if (len && nfw_send_fetch(fw, c, seq - c->snd_una, th + thl, len))
-		return -1;
+	if (len) {
+		if (nfw_send_fetch(fw, c, seq - c->snd_una, th + thl, len))
+			return -1;
+		/* the end of an application write (the fetch's pair) */
+		if (seq + len == c->fetch_psh_end)
+			tcp_flags |= NFW_TCP_PSH;
+		c->data_segs_out++;
+		c->last_data_tx_ms = fw->now_ms;
+	}
+	c->segs_out++;
 
 	if (tcp_flags & NFW_TCP_RST) {
 		th[14] = th[15] = 0;
@@ -364,8 +374,10 @@ void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
  * sequence number, the IP id, the checksums).  The caller checked that
  * nothing but new data is due (no recovery, no dupacks, nothing held
  * out of order, snd_nxt at snd_max) and that none of the n is the
- * queue's last (PSH, FIN, Nagle are the loop's).  Returns -1 if the send
- * queue could not be read.
+ * queue's last (FIN, Nagle and cork are the loop's).  A segment that
+ * ends an application write carries PSH, as Linux's GSO puts it on the
+ * last segment of a write.  Returns -1 if the send queue could not be
+ * read.
  */
 static int nfw_tcp_burst(struct nfw *fw, struct nfw_conn *c, uint32_t n,
 			 uint32_t mss, int *win)
@@ -402,6 +414,11 @@ static int nfw_tcp_burst(struct nfw *fw, struct nfw_conn *c, uint32_t n,
 			ret = -1;
 			break;
 		}
+		/* PSH where an application write ends (the fetch's pair) */
+		if (__builtin_expect(seq + mss == c->fetch_psh_end, 0))
+			th[13] = NFW_TCP_ACK | NFW_TCP_PSH;
+		else if (__builtin_expect(th[13] != NFW_TCP_ACK, 0))
+			th[13] = NFW_TCP_ACK;
 		nfw_put_be32(th + 4, seq);
 		if (!c->v6) {
 			nfw_put_be16(ip + 4, ip_id);
@@ -421,6 +438,9 @@ static int nfw_tcp_burst(struct nfw *fw, struct nfw_conn *c, uint32_t n,
 	nfw_stat_add(fw, CHW_STAT_TX_FRAMES, i);
 	nfw_stat_add(fw, CHW_STAT_TX_BYTES, (uint64_t)i * flen);
 	c->bytes_sent += (uint64_t)i * mss;
+	c->segs_out += i;
+	c->data_segs_out += i;
+	c->last_data_tx_ms = fw->now_ms;
 	/* every segment carries our latest ACK */
 	c->flags &= ~NFW_CF_ACK_NOW;
 	c->t_delack = 0;
@@ -447,9 +467,13 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 
 	/* the common cases on receive: nothing to do, or only an ACK */
 	if (nfw_tcp_all_sent(c)) {
+		/*
+		 * TIME_WAIT too: the ACK of the FIN that took us there goes
+		 * now, before the OS takes the connection back (the peer
+		 * would otherwise resend its FIN after an RTO).
+		 */
 		if ((c->flags & NFW_CF_ACK_NOW) &&
-		    c->state != NFW_TCPS_CLOSED &&
-		    c->state != NFW_TCPS_TIME_WAIT)
+		    c->state != NFW_TCPS_CLOSED)
 			nfw_tcp_send_ctl(fw, c, c->snd_nxt, NFW_TCP_ACK);
 		return;
 	}
@@ -516,6 +540,9 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 
 		if (len == mss)
 			send = true;
+		else if ((c->flags & (NFW_CF_CORK | NFW_CF_MORE)) &&
+			 !(fin && len == avail))
+			send = false;	/* corked: full segments, or FIN */
 		else if (len && len == avail &&
 			 (off == 0 || (c->flags & NFW_CF_NODELAY) || fin))
 			send = true;	/* Nagle: one small segment in flight */
@@ -546,8 +573,10 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 			c->rtt_seq = seq;
 			c->rtt_start_ms = fw->now_ms;
 		}
-		if (SEQ_LT(seq, c->snd_max) && len)
+		if (SEQ_LT(seq, c->snd_max) && len) {
 			c->rexmits++;
+			c->bytes_rexmit += len;
+		}
 		c->snd_nxt += len + (fin ? 1 : 0);
 		if (SEQ_GT(c->snd_nxt, c->snd_max))
 			c->snd_max = c->snd_nxt;
@@ -567,6 +596,7 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 	/* a zero window with data waiting: probe it (RFC 9293 3.8.6.1) */
 	if (c->snd_wnd == 0 && SEQ_GT(c->write_seq, c->snd_una) &&
 	    c->snd_nxt == c->snd_una && !c->t_rexmt && !c->t_persist) {
+		c->probe_start_ms = 0;	/* a new zero window */
 		if (!c->persist_ms)
 			c->persist_ms = c->rto_ms > NFW_PERSIST_MIN_MS ?
 					c->rto_ms : NFW_PERSIST_MIN_MS;
@@ -597,6 +627,8 @@ int nfw_tcp_rexmit(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 		return -1;
 	}
 	c->rexmits++;
+	c->bytes_rexmit += len;
+	c->bytes_sent += len;
 	nfw_stat_add(fw, CHW_STAT_TCP_REXMT, 1);
 	c->flags &= ~NFW_CF_RTT_TIMING;		/* Karn */
 	return 0;

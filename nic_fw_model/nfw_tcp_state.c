@@ -155,6 +155,9 @@ int nfw_tcp_import(struct nfw *fw, uint64_t addr, uint32_t len,
 		c->pairs[i].addr = le64toh(ranges[i].addr);
 		c->pairs[i].len = le32toh(ranges[i].len);
 	}
+	/* what the application wrote ends at write_seq */
+	if (nr)
+		c->pairs[nr - 1].psh = 1;
 	c->pair_count = nr;
 	free(ranges);
 
@@ -204,6 +207,12 @@ int nfw_tcp_import(struct nfw *fw, uint64_t addr, uint32_t len,
 		c->rcv_adv = c->rcv_nxt;
 	c->copied_seq = le32toh(st.copied_seq);
 	c->rcvbuf = le32toh(st.rcvbuf) ? le32toh(st.rcvbuf) : 128u << 10;
+	/* the window grows from what the OS offered, as it would have */
+	c->rcv_ssthresh = c->rcv_adv - c->rcv_nxt > c->mss ?
+			  c->rcv_adv - c->rcv_nxt : c->mss;
+	c->keepintvl_ms = NFW_KEEP_INTVL_MS;
+	c->keepcnt = NFW_KEEP_PROBES;
+	c->fin_timeout_ms = CHW_FIN_TIMEOUT_DEFAULT;
 
 	fw->now_ms = nfw_now_ms(fw);
 	c->ts_offset = le32toh(st.ts_val) - (uint32_t)fw->now_ms;
@@ -328,4 +337,103 @@ int nfw_tcp_export(struct nfw *fw, struct nfw_conn *c, uint64_t addr,
 	}
 	*written = need;
 	return CHW_ST_OK;
+}
+
+/* Bytes to segments, a partial one counted. */
+static uint32_t nfw_segs(const struct nfw_conn *c, uint32_t bytes)
+{
+	return (bytes + c->mss - 1) / c->mss;
+}
+
+/* ms since t, 0 if never (t is 0). */
+static uint32_t nfw_ago(const struct nfw *fw, uint64_t t)
+{
+	uint64_t d = t && fw->now_ms > t ? fw->now_ms - t : 0;
+
+	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+/*
+ * Linux's congestion state: recovery (fast retransmit under way), loss
+ * (after an RTO, until what was out then is acknowledged: snd_una short
+ * of recover outside recovery), disorder (dupacks or SACKs seen), open.
+ * And the scoreboard's counts as Linux keeps them, in segments.
+ */
+static uint8_t nfw_tcp_ca_state(const struct nfw_conn *c, uint32_t *retrans,
+				uint32_t *lost, uint32_t *sacked)
+{
+	uint32_t below = c->high_sack - c->snd_una;	/* holes and SACKs */
+
+	*sacked = (c->flags & NFW_CF_SACK) ? nfw_segs(c, c->sacked) :
+		  c->dupacks;
+	if (c->flags & NFW_CF_RECOVERY) {
+		if (c->flags & NFW_CF_SACK) {
+			*retrans = nfw_segs(c, c->rexmit_out);
+			*lost = below > c->sacked ?
+				nfw_segs(c, below - c->sacked) : 1;
+		} else {
+			*retrans = *lost = 1;	/* NewReno: the head */
+		}
+		return 3;
+	}
+	if (SEQ_LT(c->snd_una, c->recover)) {
+		uint32_t out = c->snd_max - c->snd_una;
+		uint32_t resent = SEQ_LT(c->snd_nxt, c->snd_max) ?
+				  c->snd_nxt - c->snd_una : out;
+
+		*retrans = nfw_segs(c, resent);
+		*lost = nfw_segs(c, out > c->sacked ? out - c->sacked : 0);
+		return 4;
+	}
+	*retrans = *lost = 0;
+	return c->dupacks || c->sacked ? 1 : 0;
+}
+
+/* CHW_OP_INFO: c's live figures, as Linux's tcp_get_info() gives them. */
+void nfw_tcp_info(struct nfw *fw, const struct nfw_conn *c,
+		  struct chw_conn_info *ci)
+{
+	uint32_t retrans, lost, sacked;
+	uint32_t fin = (c->flags & NFW_CF_FIN_QUEUED) ? 1 : 0;
+
+	fw->now_ms = nfw_now_ms(fw);
+	memset(ci, 0, sizeof(*ci));
+	ci->tcp_state = c->state;
+	ci->ca_state = nfw_tcp_ca_state(c, &retrans, &lost, &sacked);
+	ci->backoff = c->backoff;
+	ci->probes = c->keep_probes;
+	ci->rto_us = htole32(nfw_rto_backed_off(c) * 1000u);
+	ci->ato_us = htole32(NFW_DELACK_MS * 1000u);
+	ci->srtt_us = htole32(c->srtt_us);
+	ci->rttvar_us = htole32(c->rttvar_us);
+	ci->snd_cwnd = htole32(c->cwnd / c->mss);
+	ci->snd_ssthresh = htole32(c->ssthresh >= (1u << 30) ? INT32_MAX :
+				   c->ssthresh / c->mss);
+	ci->snd_mss = htole32(c->mss);
+	ci->rcv_mss = htole32(c->mss);
+	ci->snd_una = htole32(c->snd_una);
+	/* Linux's snd_nxt is the next new byte: after an RTO, snd_max */
+	ci->snd_nxt = htole32(c->snd_max);
+	ci->write_seq = htole32(c->write_seq + fin);	/* a FIN counts */
+	ci->rcv_nxt = htole32(c->rcv_nxt);
+	ci->copied_seq = htole32(c->copied_seq);
+	ci->snd_wnd = htole32(c->snd_wnd);
+	ci->rcv_wnd = htole32(SEQ_GT(c->rcv_adv, c->rcv_nxt) ?
+			      c->rcv_adv - c->rcv_nxt : 0);
+	ci->retrans_out = htole32(retrans);
+	ci->lost_out = htole32(lost);
+	ci->sacked_out = htole32(sacked);
+	ci->total_retrans = htole32(c->rexmits);
+	ci->segs_in = htole32(c->segs_in);
+	ci->segs_out = htole32(c->segs_out);
+	ci->data_segs_in = htole32(c->data_segs_in);
+	ci->data_segs_out = htole32(c->data_segs_out);
+	ci->last_data_sent_ms = htole32(nfw_ago(fw, c->last_data_tx_ms));
+	ci->last_data_recv_ms = htole32(nfw_ago(fw, c->last_data_rx_ms));
+	ci->last_ack_recv_ms = htole32(nfw_ago(fw, c->last_rx_ms));
+	ci->pmtu = htole32(c->mtu);
+	ci->bytes_sent = htole64(c->bytes_sent);
+	ci->bytes_retrans = htole64(c->bytes_rexmit);
+	ci->bytes_acked = htole64(c->bytes_acked);
+	ci->bytes_received = htole64(c->bytes_rcvd);
 }
