@@ -86,10 +86,11 @@ static void cb_tx_frame(void *opaque, const void *frame, size_t len)
 
 static uint64_t cb_now_ns(void *opaque)
 {
+	struct fw_host *h = opaque;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec + h->clock_skew_ns;
 }
 
 static const struct nfw_ops host_ops = {

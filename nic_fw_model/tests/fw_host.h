@@ -39,6 +39,7 @@ struct fw_host {
 	uint32_t tail[CHW_NUM_RINGS];
 	uint32_t ev_head;		/* next event to read */
 	uint64_t buf_next;		/* bump allocator for buffers */
+	uint64_t clock_skew_ns;		/* added to the clock: tests' time */
 };
 
 void host_init(struct fw_host *h, uint32_t tx, uint32_t rx, uint32_t cmd,

@@ -560,6 +560,19 @@ static void test_csum_fast(void)
 /* fw_tcp_ack.c */
 void test_ack_held_while_window_shrinks(void);
 void test_ack_every_second_segment(void);
+/* fw_tcp_opts.c */
+void test_info(void);
+void test_cork_and_more(void);
+void test_keepalive_close_wait(void);
+void test_user_timeout(void);
+void test_fin_wait2_orphan(void);
+void test_fin_wait2_rst(void);
+void test_time_wait_acks_fin(void);
+void test_sockopts_on_wire(void);
+void test_window_grows(void);
+void test_urgent_restore(void);
+void test_psh_on_write_end(void);
+void test_handoff_no_ack(void);
 
 static const struct fw_test tests[] = {
 	{ "fw_identity", test_identity },
@@ -581,6 +594,18 @@ static const struct fw_test tests[] = {
 	{ "fw_ack_held_while_window_shrinks",
 	  test_ack_held_while_window_shrinks },
 	{ "fw_ack_every_second_segment", test_ack_every_second_segment },
+	{ "fw_info", test_info },
+	{ "fw_cork_and_more", test_cork_and_more },
+	{ "fw_keepalive_close_wait", test_keepalive_close_wait },
+	{ "fw_user_timeout", test_user_timeout },
+	{ "fw_fin_wait2_orphan", test_fin_wait2_orphan },
+	{ "fw_fin_wait2_rst", test_fin_wait2_rst },
+	{ "fw_time_wait_acks_fin", test_time_wait_acks_fin },
+	{ "fw_sockopts_on_wire", test_sockopts_on_wire },
+	{ "fw_window_grows", test_window_grows },
+	{ "fw_urgent_restore", test_urgent_restore },
+	{ "fw_psh_on_write_end", test_psh_on_write_end },
+	{ "fw_handoff_no_ack", test_handoff_no_ack },
 	{ NULL, NULL },
 };
 
