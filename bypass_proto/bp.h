@@ -63,6 +63,7 @@ enum bp_counter {
 	BP_C_FWD_DROPS,		/* could not be forwarded (counted, lost) */
 	BP_C_EV_BAD,		/* events refused: bad id, length, address */
 	BP_C_CMD_ERRORS,	/* posted commands the NIC refused */
+	BP_C_CMD_STALE,		/* ... for a connection it had just ended */
 	BP_C_CLOSED,		/* offloaded connections ended */
 	BP_C_RESETS,		/* ... of which by reset or timeout */
 	BP_C_RESTORED,		/* connections given back to the host */
@@ -77,6 +78,9 @@ enum bp_counter {
 	BP_C_ADAPTIVE_PAUSES,	/* adaptive mode stopped offloading to a NIC */
 	BP_C_SEND_SLOTS_FULL,	/* bytes waited for a SEND slot (bp_buf.c) */
 	BP_C_REHANDOFF,		/* restored connections handed off again */
+	BP_C_RESTORE_URGENT,	/* the NIC asked: the peer sent urgent data */
+	BP_C_RS_CALL,		/* restores for a call only TCP runs */
+	BP_C_ZC_COPIED,		/* MSG_ZEROCOPY sends copied, completed */
 	BP_C_MSG_TX_BASE,	/* commands by opcode: + op */
 	BP_C_MSG_RX_BASE = BP_C_MSG_TX_BASE + 16,	/* events: + (op & 15) */
 	BP_C_COUNT = BP_C_MSG_RX_BASE + 16
@@ -155,6 +159,7 @@ struct bp_conn {
 	struct bp_chunk tx[BP_MAX_CHUNKS];
 	u32 tx_nr;
 	u64 tx_written, tx_posted, tx_acked;
+	u64 tx_psh_at;			/* where the last pushed write ended */
 	u32 sends[CHW_CONN_SEND_SLOTS];	/* lengths of SENDs not yet acked */
 	u32 send_head, send_count, send_acked;
 	u16 fin_code;			/* CLOSE or SHUT_WR once all is sent */
@@ -267,6 +272,8 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw);
 int bp_restore_sk(struct sock *sk);
 int bp_restore_nic(struct bp_nic *bn, u32 cid, bool any);
 int bp_restore_all(void);
+int bp_restore_first(struct sock *sk, bool lasting);
+int bp_restore_first_locked(struct sock *sk, bool lasting);
 void bp_restore_asked(struct bp_nic *bn, const struct chw_ev_restore *ev);
 extern struct workqueue_struct *bp_wq;
 void bp_unswitch(struct sock *sk, struct bp_conn *bc, struct bp_host *hs);
@@ -298,13 +305,23 @@ int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 	       int *addr_len);
 __poll_t bp_poll(struct file *file, struct socket *sock,
 		 struct poll_table_struct *wait);
+int bp_disconnect(struct sock *sk, int flags);
+
+/* bp_sockopt.c: options and ioctls, on the NIC or restored first */
 int bp_ioctl(struct sock *sk, int cmd, unsigned long arg);
 void bp_keepalive(struct sock *sk, int valbool);
 int bp_setsockopt(struct sock *sk, int level, int optname,
 		  sockptr_t optval, unsigned int optlen);
 int bp_getsockopt(struct sock *sk, int level, int optname,
 		  char __user *optval, int __user *optlen);
-int bp_disconnect(struct sock *sk, int flags);
+void bp_opt_route_bits(struct sock *sk, u8 *tos, u8 *ttl);
+void bp_opts_handoff(struct sock *sk, struct bp_conn *bc);
+void bp_opts_close(struct sock *sk, struct bp_conn *bc);
+
+/* bp_info.c: the NIC's live figures */
+int bp_info_getsockopt(struct sock *sk, char __user *optval,
+		       int __user *optlen);
+int bp_info_notsent(struct sock *sk, struct bp_conn *bc, int *answ);
 
 /* bp_buf.c: the two rings */
 int bp_rx_alloc(struct bp_conn *bc, u32 bytes);
@@ -312,7 +329,7 @@ int bp_tx_chunk(struct bp_conn *bc, u64 pos);
 void bp_bufs_free(struct bp_conn *bc);
 int bp_bufs_detach(struct bp_conn *bc);
 void bp_rx_return(struct bp_conn *bc);
-void bp_tx_push(struct bp_conn *bc, bool psh);
+void bp_tx_push(struct bp_conn *bc, u8 more);
 u32 bp_tx_space(const struct bp_conn *bc);
 void bp_tx_acked(struct bp_conn *bc, u32 len);
 u32 bp_rx_copy(struct bp_conn *bc, struct iov_iter *to, u32 off, u32 len);

@@ -233,10 +233,12 @@ u32 bp_tx_space(const struct bp_conn *bc)
 
 /*
  * Give the NIC what was written and not yet sent, one SEND per piece
- * within a chunk, as many as its send slots allow.  psh marks the end of
- * the application's write.
+ * within a chunk, as many as its send slots allow.  The SEND that ends
+ * where an application's write ended (tx_psh_at) carries PSH, as
+ * tcp_push() marks it; more (CHW_SEND_MORE) on the last one: the writer
+ * said MSG_MORE, hold a short tail back this once.
  */
-void bp_tx_push(struct bp_conn *bc, bool psh)
+void bp_tx_push(struct bp_conn *bc, u8 more)
 {
 	struct chw_msg m[16];
 	u32 lens[16];
@@ -259,14 +261,16 @@ void bp_tx_push(struct bp_conn *bc, bool psh)
 		s->addr = cpu_to_le64(ch->dma + off);
 		lens[n++] = len;
 		pos += len;
+		if (pos == bc->tx_psh_at)
+			s->flags |= CHW_SEND_PSH;
 	}
 	/* the rest waits in the ring for an ACK to free a slot, never lost */
 	if (pos < bc->tx_written && bc->send_count + n >= CHW_CONN_SEND_SLOTS)
 		bp_count(BP_C_SEND_SLOTS_FULL);
 	if (!n)
 		goto fin;
-	if (psh && pos == bc->tx_written)
-		m[n - 1].flags |= CHW_SEND_PSH;
+	if (pos == bc->tx_written)
+		m[n - 1].flags |= more;
 	bp_cmds_post(bc->bn, m, n, &posted);
 	for (i = 0; i < posted; i++) {
 		bc->sends[(bc->send_head + bc->send_count) %
@@ -276,7 +280,7 @@ void bp_tx_push(struct bp_conn *bc, bool psh)
 	}
 	/* more than one batch: go on while the ring takes them */
 	if (posted == ARRAY_SIZE(m) && bc->tx_posted < bc->tx_written) {
-		bp_tx_push(bc, psh);
+		bp_tx_push(bc, more);
 		return;
 	}
 fin:

@@ -27,7 +27,7 @@ void bp_send_fin(struct bp_conn *bc, u16 code)
 			tcp_set_state(sk, TCP_LAST_ACK);
 	}
 	bc->fin_code = code;
-	bp_tx_push(bc, true);
+	bp_tx_push(bc, 0);
 }
 
 /* inet_shutdown() calls this with the socket locked. */
@@ -130,6 +130,7 @@ void bp_close(struct sock *sk, long timeout)
 			bc->flags |= BP_F_ABORTED;
 			bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_ABORT, 0);
 		} else {
+			bp_opts_close(sk, bc);
 			bp_send_fin(bc, CHW_CC_CLOSE);
 			if (sock_flag(sk, SOCK_LINGER) && timeout &&
 			    !bp_linger(sk, bc, &timeout)) {

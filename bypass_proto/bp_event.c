@@ -92,7 +92,7 @@ static void bp_ack_apply(struct sock *sk, struct bp_conn *bc, u64 len)
 {
 	bp_tx_acked(bc, len);
 	/* SENDs that waited for a free slot, or the FIN behind them */
-	bp_tx_push(bc, true);
+	bp_tx_push(bc, 0);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_write_space(sk);
 }
@@ -192,6 +192,26 @@ static void bp_sock_event(struct bp_nic *bn, const struct chw_msg *ev)
 	}
 }
 
+/*
+ * Only failures of posted commands come here.  One for a connection the
+ * NIC no longer knows is a race, not a fault: the NIC ended it (the
+ * peer's reset, a timeout) while a SEND or CTRL was on its way, and its
+ * end is already an event behind this one.  Counted, quietly.
+ */
+static void bp_cmd_failed(struct bp_nic *bn, const struct chw_ev_done *d)
+{
+	if (d->status == CHW_ST_OK)
+		return;
+	if (d->status == CHW_ST_BAD_CID) {
+		bp_count(BP_C_CMD_STALE);
+		return;
+	}
+	bp_count(BP_C_CMD_ERRORS);
+	net_warn_ratelimited("handoff: %s: command op 0x%x for connection 0x%x failed: status %u\n",
+			     netdev_name(bn->netdev), d->cmd_op,
+			     le32_to_cpu(d->cid), d->status);
+}
+
 /* The event handler the driver calls, in the event ring's NAPI. */
 void bp_event(void *ctx, const struct chw_msg *ev)
 {
@@ -213,9 +233,7 @@ void bp_event(void *ctx, const struct chw_msg *ev)
 		break;
 	}
 	case CHW_EV_DONE:
-		/* only failures of posted commands come here */
-		if (((const struct chw_ev_done *)ev)->status != CHW_ST_OK)
-			bp_count(BP_C_CMD_ERRORS);
+		bp_cmd_failed(bn, (const struct chw_ev_done *)ev);
 		break;
 	case CHW_EV_RESTORE:
 		bp_restore_asked(bn, (const struct chw_ev_restore *)ev);
@@ -281,5 +299,5 @@ void bp_release_cb(struct sock *sk)
 	bp_drop_tcp_deferred(sk);
 	bp_apply_deferred(sk, bc);
 	if (bc->tx_posted != bc->tx_written)
-		bp_tx_push(bc, true);
+		bp_tx_push(bc, 0);
 }

@@ -235,8 +235,7 @@ static void bp_fill_state(struct sock *sk, struct bp_conn *bc,
 		st->opt |= CHW_OPT_FIN_RCVD;
 	if (tp->nonagle & TCP_NAGLE_OFF)
 		st->opt |= CHW_OPT_NODELAY;
-	st->tos = inet->tos;
-	st->ttl = inet->uc_ttl > 0 ? inet->uc_ttl : 64;
+	bp_opt_route_bits(sk, &st->tos, &st->ttl);
 
 	st->snd_una = cpu_to_le32(tp->snd_una);
 	st->snd_nxt = cpu_to_le32(tp->snd_nxt);
@@ -374,9 +373,7 @@ static void bp_switch(struct sock *sk, struct bp_conn *bc, u32 sndq)
 		WRITE_ONCE(sk->sk_sndbuf, bc->tx_nr * BP_CHUNK);
 	}
 	sk_wmem_queued_add(sk, sndq);
-	if (sock_flag(sk, SOCK_KEEPOPEN))
-		bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_KEEPALIVE,
-		       keepalive_time_when(tcp_sk(sk)) / HZ);
+	bp_opts_handoff(sk, bc);
 	/* the receive ring, all of it, for the NIC to fill */
 	bp_rx_return(bc);
 	bp_count(BP_C_OK);

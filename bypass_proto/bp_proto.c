@@ -82,7 +82,7 @@ static int bp_send_iter(struct sock *sk, struct iov_iter *from, int flags)
 		}
 		space = bp_tx_space(bc);
 		if (!space) {
-			bp_tx_push(bc, false);
+			bp_tx_push(bc, 0);
 			if (!timeo) {
 				err = -EAGAIN;
 				break;
@@ -118,22 +118,65 @@ static int bp_send_iter(struct sock *sk, struct iov_iter *from, int flags)
 			break;
 		}
 		if (off + n == BP_CHUNK)
-			bp_tx_push(bc, false);
+			bp_tx_push(bc, 0);
 	}
-	bp_tx_push(bc, !more);
+	/* tcp_push(): PSH at the end of the write, unless more is coming */
+	if (!more)
+		bc->tx_psh_at = bc->tx_written;
+	bp_tx_push(bc, more ? CHW_SEND_MORE : 0);
 	if (copied)
 		return copied;
 	return sk_stream_error(sk, flags, err);
 }
 
+/*
+ * What only TCP's sendmsg does: urgent data, a record's end (MSG_EOR
+ * keeps later writes out of its last segment), Fast Open, ancillary data
+ * (timestamping requests) and io_uring's zero-copy buffers.  The
+ * connection comes back to TCP first; it may be handed off again.
+ */
+static bool bp_send_needs_tcp(const struct msghdr *msg)
+{
+	return (msg->msg_flags & (MSG_OOB | MSG_EOR | MSG_FASTOPEN)) ||
+	       msg->msg_controllen || msg->msg_ubuf;
+}
+
 int bp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
+	struct ubuf_info *uarg = NULL;
 	int ret;
 
-	if (msg->msg_flags & MSG_OOB)
-		return -EOPNOTSUPP;	/* urgent data is not offloaded */
+	if (bp_send_needs_tcp(msg)) {
+		ret = bp_restore_first(sk, false);
+		if (ret)
+			return ret;
+		return READ_ONCE(sk->sk_prot)->sendmsg(sk, msg, size);
+	}
 	lock_sock(sk);
+	/*
+	 * MSG_ZEROCOPY: the bytes are copied into the send ring, so the
+	 * completion is posted once they are, marked copied
+	 * (SO_EE_CODE_ZEROCOPY_COPIED), as TCP posts it on a route
+	 * without scatter-gather.
+	 */
+	if ((msg->msg_flags & MSG_ZEROCOPY) && size &&
+	    sock_flag(sk, SOCK_ZEROCOPY)) {
+		uarg = msg_zerocopy_realloc(sk, size, NULL);
+		if (!uarg) {
+			release_sock(sk);
+			return -ENOBUFS;
+		}
+		uarg_to_msgzc(uarg)->zerocopy = 0;
+	}
 	ret = bp_send_iter(sk, &msg->msg_iter, msg->msg_flags);
+	if (uarg) {
+		if (ret > 0) {
+			bp_count(BP_C_ZC_COPIED);
+			net_zcopy_put(uarg);
+		} else {
+			net_zcopy_put_abort(uarg, true);
+		}
+	}
 	release_sock(sk);
 	return ret;
 }
@@ -161,8 +204,10 @@ void bp_splice_eof(struct socket *sock)
 
 	lock_sock(sk);
 	bc = bp_conn_of(sk);
-	if (bc)
-		bp_tx_push(bc, true);
+	if (bc) {
+		bc->tx_psh_at = bc->tx_written;
+		bp_tx_push(bc, 0);
+	}
 	release_sock(sk);
 }
 
@@ -181,17 +226,43 @@ bool bp_stream_memory_free(const struct sock *sk, int wake)
 
 /* ---- receive ------------------------------------------------------------- */
 
+/*
+ * What only TCP's recvmsg does: a timestamp with each read (SO_TIMESTAMP,
+ * SO_TIMESTAMPING), taken as the host's TCP receives the segments.
+ */
+static bool bp_recv_needs_tcp(const struct sock *sk)
+{
+	return sock_flag(sk, SOCK_RCVTSTAMP) ||
+	       (READ_ONCE(sk->sk_tsflags) &
+		(SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RAW_HARDWARE));
+}
+
 int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	       int flags, int *addr_len)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-	bool peek = flags & MSG_PEEK;
+	bool peek = flags & MSG_PEEK, trunc = flags & MSG_TRUNC;
 	struct bp_conn *bc;
 	int copied = 0, target;
 	long timeo;
 
-	if (flags & (MSG_OOB | MSG_ERRQUEUE))
-		return flags & MSG_OOB ? -EINVAL : -EAGAIN;
+	/* the socket's error queue (zero-copy completions): TCP reads it */
+	if (flags & MSG_ERRQUEUE)
+		return bp_tcp_prot(sk)->recvmsg(sk, msg, len, flags, addr_len);
+	/*
+	 * Urgent data never waits on the NIC (CHW_RESTORE_URGENT): there is
+	 * none to read, which tcp_recv_urg() answers so.
+	 */
+	if (flags & MSG_OOB)
+		return bp_conn_of(sk) ? -EINVAL :
+		       bp_base_prot(sk)->recvmsg(sk, msg, len, flags, addr_len);
+	if (bp_recv_needs_tcp(sk)) {
+		copied = bp_restore_first(sk, true);
+		if (copied)
+			return copied;
+		return READ_ONCE(sk->sk_prot)->recvmsg(sk, msg, len, flags,
+						       addr_len);
+	}
 	lock_sock(sk);
 	bc = bp_conn_of(sk);
 	if (!bc) {
@@ -199,9 +270,14 @@ int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		return bp_restart();	/* restored: TCP's recvmsg now */
 	}
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
-	/* a low-water mark beyond the ring would never be met */
-	target = min_t(int, sock_rcvlowat(sk, flags & MSG_WAITALL, len),
-		       bc->rx_nr * BP_CHUNK / 2);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	/*
+	 * What is read is consumed and its room posted again before we
+	 * sleep, so any target is met in time; a peek keeps it all, and a
+	 * target beyond the ring would never be.
+	 */
+	if (peek)
+		target = min_t(int, target, bc->rx_nr * BP_CHUNK / 2);
 	len = min_t(size_t, len, INT_MAX);
 
 	while (copied < len) {
@@ -211,8 +287,10 @@ int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			avail = avail > copied ? avail - copied : 0;
 		if (avail) {
 			n = min_t(u32, avail, len - copied);
-			got = bp_rx_copy(bc, &msg->msg_iter, peek ? copied : 0,
-					 n);
+			/* MSG_TRUNC: the bytes are counted, not copied */
+			got = trunc ? n :
+			      bp_rx_copy(bc, &msg->msg_iter,
+					 peek ? copied : 0, n);
 			if (!peek)
 				bp_rx_consume(bc, got);
 			copied += got;
@@ -346,165 +424,17 @@ __poll_t bp_poll(struct file *file, struct socket *sock,
 	return tcp_poll(file, sock, wait);
 }
 
-/* ---- control ------------------------------------------------------------- */
+/* ---- control ----------------------------------------------------------- */
 
-int bp_ioctl(struct sock *sk, int cmd, unsigned long arg)
-{
-	struct bp_conn *bc;
-	int answ;
-
-	lock_sock(sk);
-	bc = bp_conn_of(sk);
-	release_sock(sk);
-	if (!bc)
-		return bp_base_prot(sk)->ioctl(sk, cmd, arg);
-	switch (cmd) {
-	case SIOCINQ:
-		lock_sock(sk);
-		bc = bp_conn_of(sk);
-		answ = bc ? bp_rx_avail(bc) : 0;
-		release_sock(sk);
-		break;
-	case SIOCATMARK:
-		answ = 0;		/* urgent data is not offloaded */
-		break;
-	case SIOCOUTQ:
-	case SIOCOUTQNSD:
-		/* the NIC does not report what it sent, only what was acked */
-		lock_sock(sk);
-		bc = bp_conn_of(sk);
-		answ = bc ? bc->tx_written - bc->tx_acked : 0;
-		release_sock(sk);
-		break;
-	default:
-		return -ENOIOCTLCMD;
-	}
-	return put_user(answ, (int __user *)arg);
-}
-
-/* sock_setsockopt(SO_KEEPALIVE) calls this with the socket locked. */
-void bp_keepalive(struct sock *sk, int valbool)
-{
-	u32 idle = valbool ? keepalive_time_when(tcp_sk(sk)) / HZ : 0;
-	struct bp_conn *bc = bp_conn_of(sk);
-
-	if (bc)
-		bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_KEEPALIVE, idle);
-	else
-		bp_base_prot(sk)->keepalive(sk, valbool);
-}
-
-/* The TCP options that mean the same on the NIC, or only store a value. */
-static bool bp_tcp_opt_passes(int optname)
-{
-	switch (optname) {
-	case TCP_NODELAY:
-	case TCP_CORK:
-	case TCP_KEEPINTVL:
-	case TCP_KEEPCNT:
-	case TCP_QUICKACK:
-	case TCP_USER_TIMEOUT:
-	case TCP_LINGER2:
-	case TCP_NOTSENT_LOWAT:
-	case TCP_WINDOW_CLAMP:
-	case TCP_DEFER_ACCEPT:
-	case TCP_SYNCNT:
-		return true;
-	}
-	return false;
-}
-
-int bp_setsockopt(struct sock *sk, int level, int optname,
-		  sockptr_t optval, unsigned int optlen)
-{
-	struct bp_conn *bc;
-	int val, err;
-
-	/* restored, or not TCP's level: TCP's own */
-	if (!bp_conn_of(sk) || level != SOL_TCP)
-		return bp_base_prot(sk)->setsockopt(sk, level, optname, optval,
-						    optlen);
-	if (optname == TCP_KEEPIDLE) {
-		if (optlen < sizeof(int) ||
-		    copy_from_sockptr(&val, optval, sizeof(val)))
-			return -EFAULT;
-		if (val < 1 || val > MAX_TCP_KEEPIDLE)
-			return -EINVAL;
-		lock_sock(sk);
-		WRITE_ONCE(tcp_sk(sk)->keepalive_time, val * HZ);
-		bc = bp_conn_of(sk);
-		if (bc && sock_flag(sk, SOCK_KEEPOPEN))
-			bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_KEEPALIVE, val);
-		release_sock(sk);
-		return 0;
-	}
-	if (!bp_tcp_opt_passes(optname))
-		return -EOPNOTSUPP;	/* not while the NIC has the connection */
-	/* TCP keeps the value (getsockopt shows it); its queues are empty */
-	err = bp_base_prot(sk)->setsockopt(sk, level, optname, optval, optlen);
-	if (!err && optname == TCP_NODELAY) {
-		lock_sock(sk);
-		bc = bp_conn_of(sk);
-		if (bc)
-			bp_cmd(bc, CHW_OP_CTRL, 0, CHW_CC_NODELAY,
-			       !!(tcp_sk(sk)->nonagle & TCP_NAGLE_OFF));
-		release_sock(sk);
-	}
-	return err;
-}
-
-/* TCP_INFO: TCP's view from the handoff, with the NIC's byte counts. */
-static int bp_get_info(struct sock *sk, char __user *optval, int __user *optlen)
-{
-	struct bp_conn *bc;
-	struct tcp_info info;
-	int len;
-
-	if (get_user(len, optlen))
-		return -EFAULT;
-	len = min_t(unsigned int, len, sizeof(info));
-	if (len < 0)
-		return -EINVAL;
-	tcp_get_info(sk, &info);
-	lock_sock(sk);
-	bc = bp_conn_of(sk);
-	if (!bc) {
-		release_sock(sk);
-		return bp_base_prot(sk)->getsockopt(sk, SOL_TCP, TCP_INFO,
-						    optval, optlen);
-	}
-	info.tcpi_state = inet_sk_state_load(sk);
-	info.tcpi_bytes_acked = bc->tx_acked;
-	info.tcpi_bytes_sent = bc->tx_posted;
-	info.tcpi_notsent_bytes = bc->tx_written - bc->tx_posted;
-	info.tcpi_bytes_received = bc->rx_recv + bc->pre_len;
-	info.tcpi_unacked = DIV_ROUND_UP(bc->tx_posted - bc->tx_acked,
-					 max_t(u32, info.tcpi_snd_mss, 1));
-	release_sock(sk);
-	if (put_user(len, optlen) || copy_to_user(optval, &info, len))
-		return -EFAULT;
-	return 0;
-}
-
-int bp_getsockopt(struct sock *sk, int level, int optname,
-		  char __user *optval, int __user *optlen)
-{
-	if (!bp_conn_of(sk))
-		return bp_base_prot(sk)->getsockopt(sk, level, optname, optval,
-						    optlen);
-	if (level == SOL_TCP && optname == TCP_INFO)
-		return bp_get_info(sk, optval, optlen);
-	if (level == SOL_TCP && (optname == TCP_ZEROCOPY_RECEIVE ||
-				 optname == TCP_REPAIR_WINDOW ||
-				 optname == TCP_CC_INFO))
-		return -EOPNOTSUPP;
-	return bp_base_prot(sk)->getsockopt(sk, level, optname, optval,
-					    optlen);
-}
-
+/*
+ * connect(AF_UNSPEC), under the socket lock: a new life for the socket,
+ * which TCP gives it, so the connection comes back first and stays.
+ */
 int bp_disconnect(struct sock *sk, int flags)
 {
-	if (!bp_conn_of(sk))
-		return bp_base_prot(sk)->disconnect(sk, flags);
-	return -EOPNOTSUPP;	/* connect(AF_UNSPEC) on an offloaded socket */
+	int err = bp_restore_first_locked(sk, true);
+
+	if (err)
+		return err;
+	return READ_ONCE(sk->sk_prot)->disconnect(sk, flags);
 }

@@ -399,7 +399,7 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 			return -ENOENT;
 		bp_count(BP_C_RESTORE_FAILED);
 		/* the NIC refused: it keeps the connection, we keep using it */
-		bp_tx_push(bc, true);
+		bp_tx_push(bc, 0);
 		bp_rx_return(bc);
 		return err == -ENOENT ? -EIO : err;
 	}
@@ -493,6 +493,42 @@ int bp_restore_sk(struct sock *sk)
 	bh_unlock_sock(sk);
 	local_bh_enable();
 	sock_put(sk);
+	return err;
+}
+
+/*
+ * For what only TCP may do (bp_sockopt.c's table): the connection comes
+ * back first, under the socket lock the caller holds, and TCP runs the
+ * call.  When the reason lasts (a ULP, a congestion module, MD5 keys:
+ * @lasting), the socket becomes plain TCP and is never handed off again;
+ * otherwise it is held, as after any restore.  0: the socket is TCP's.
+ * An error is the one the caller returns: the connection had already
+ * ended on the NIC, or could not be rebuilt and was reset.
+ */
+int bp_restore_first_locked(struct sock *sk, bool lasting)
+{
+	struct bp_conn *bc = bp_conn_of(sk);
+	bool tw = false;
+	int err = 0;
+
+	if (bc && bp_sk_is_bypass(sk)) {
+		bp_count(BP_C_RS_CALL);
+		err = bp_restore_locked(sk, bc, &tw);
+		if (err)
+			return sock_error(sk) ?: -ENOTCONN;
+	}
+	if (lasting)
+		bp_host_drop(sk);
+	return 0;
+}
+
+int bp_restore_first(struct sock *sk, bool lasting)
+{
+	int err;
+
+	lock_sock(sk);
+	err = bp_restore_first_locked(sk, lasting);
+	release_sock(sk);
 	return err;
 }
 
@@ -636,13 +672,20 @@ void bp_restore_asked(struct bp_nic *bn, const struct chw_ev_restore *ev)
 	u16 reason = le16_to_cpu(ev->reason);
 	struct bp_restore_work *rw;
 
-	if (reason != CHW_RESTORE_TIME_WAIT && reason != CHW_RESTORE_PRESSURE) {
+	if (reason != CHW_RESTORE_TIME_WAIT && reason != CHW_RESTORE_PRESSURE &&
+	    reason != CHW_RESTORE_URGENT) {
 		bp_count(BP_C_EV_BAD);
 		return;
 	}
 	bp_count(BP_C_RESTORE_ASKED);
 	if (reason == CHW_RESTORE_PRESSURE)
 		bp_count(BP_C_RESTORE_PRESSURE);
+	if (reason == CHW_RESTORE_URGENT)
+		bp_count(BP_C_RESTORE_URGENT);
+	/*
+	 * Urgent data is never declined: the NIC holds the peer's data back
+	 * until TCP has the connection (unloading restores it anyway).
+	 */
 	if ((reason == CHW_RESTORE_TIME_WAIT &&
 	     !READ_ONCE(bp_policy.timewait_return)) ||
 	    READ_ONCE(bn->gone) || READ_ONCE(bp_unloading)) {

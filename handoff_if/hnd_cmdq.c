@@ -274,15 +274,19 @@ static void hnd_ev_done(struct hnd_dev *hd, const struct chw_msg *m)
 	}
 	spin_unlock(&hd->cmd_lock);
 
-	/* an answer nobody waits for: a posted command that failed */
-	if (d->status != CHW_ST_OK) {
+	/*
+	 * An answer nobody waits for: a posted command that failed.  The
+	 * client that posted it judges it (a command racing the NIC's own
+	 * end of its connection is no news); without one, it is logged.
+	 */
+	if (d->status != CHW_ST_OK)
 		hnd_stat_inc(hd, &hd->stats.cmd_errors);
+	if (hd->ev_handler)
+		hd->ev_handler(hd->ev_ctx, m);
+	else if (d->status != CHW_ST_OK)
 		net_warn_ratelimited("%s: command %u (op 0x%x, cid 0x%x) failed: status %u\n",
 				     netdev_name(hd->netdev), idx, d->cmd_op,
 				     le32_to_cpu(d->cid), d->status);
-	}
-	if (hd->ev_handler)
-		hd->ev_handler(hd->ev_ctx, m);
 }
 
 static void hnd_ev_dispatch(struct hnd_dev *hd, const struct chw_msg *m)

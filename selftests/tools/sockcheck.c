@@ -67,24 +67,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BUF_SIZE	(256 * 1024)
-#define WAIT_MS		20000	/* for anything the other side does */
+#include "sockcheck.h"
 
-static struct {
-	const char *listen_port, *ctl_listen;
-	const char *host, *port;	/* --connect or --ctl */
-	int sndbuf, rcvbuf;
-	int timeout;
-} opt = { .timeout = 300 };
+int d = -1, c = -1;
+uint64_t tx_off, rx_off;
 
-static int d = -1, c = -1;		/* data and control connections */
-static uint64_t tx_off, rx_off;		/* stream offsets, each way */
-static int fails;
-static unsigned char buf[BUF_SIZE];
+struct sc_opt opt = { .timeout = 300 };
+
+int fails;
+unsigned char buf[BUF_SIZE];
 
 /* ---- output -------------------------------------------------------------- */
 
-static void say(const char *fmt, ...)
+void say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -95,7 +90,7 @@ static void say(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static void check(bool good, const char *what, const char *fmt, ...)
+void check(bool good, const char *what, const char *fmt, ...)
 {
 	char saw[256];
 	va_list ap;
@@ -111,13 +106,13 @@ static void check(bool good, const char *what, const char *fmt, ...)
 	}
 }
 
-static void die(const char *what)
+void die(const char *what)
 {
 	say("FAIL %s: %s", what, strerror(errno));
 	exit(1);
 }
 
-static const char *errname(int e)
+const char *errname(int e)
 {
 	static char s[32];
 
@@ -136,7 +131,7 @@ static const char *errname(int e)
 	return s;
 }
 
-static double now(void)
+double now(void)
 {
 	struct timespec ts;
 
@@ -144,7 +139,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void msleep(int ms)
+void msleep(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -153,12 +148,12 @@ static void msleep(int ms)
 
 /* ---- the stream ---------------------------------------------------------- */
 
-static unsigned char pat(uint64_t off)
+unsigned char pat(uint64_t off)
 {
 	return (unsigned char)(off * 7 + (off >> 8) * 13 + (off >> 16) + 1);
 }
 
-static void fill_pat(unsigned char *p, size_t n, uint64_t off)
+void fill_pat(unsigned char *p, size_t n, uint64_t off)
 {
 	size_t i;
 
@@ -167,7 +162,7 @@ static void fill_pat(unsigned char *p, size_t n, uint64_t off)
 }
 
 /* Offset of the first byte of p[0..n) that is not the stream's, or -1. */
-static long long bad_pat(const unsigned char *p, size_t n, uint64_t off)
+long long bad_pat(const unsigned char *p, size_t n, uint64_t off)
 {
 	size_t i;
 
@@ -178,7 +173,7 @@ static long long bad_pat(const unsigned char *p, size_t n, uint64_t off)
 }
 
 /* send() the next n stream bytes; the result as send() gives it. */
-static ssize_t send_pat(size_t n, int flags)
+ssize_t send_pat(size_t n, int flags)
 {
 	ssize_t r;
 
@@ -192,7 +187,7 @@ static ssize_t send_pat(size_t n, int flags)
 }
 
 /* recv() up to n bytes and check them; -2 if they are not the stream. */
-static ssize_t recv_pat(size_t n, int flags, long long *bad)
+ssize_t recv_pat(size_t n, int flags, long long *bad)
 {
 	ssize_t r;
 
@@ -210,7 +205,7 @@ static ssize_t recv_pat(size_t n, int flags, long long *bad)
 
 /* ---- the control connection ---------------------------------------------- */
 
-static void ctl_put(const char *fmt, ...)
+void ctl_put(const char *fmt, ...)
 {
 	char line[128];
 	va_list ap;
@@ -225,7 +220,7 @@ static void ctl_put(const char *fmt, ...)
 }
 
 /* One line from the control connection (SO_RCVTIMEO bounds the wait). */
-static bool ctl_get(char *line, size_t size)
+bool ctl_get(char *line, size_t size)
 {
 	size_t n = 0;
 
@@ -245,7 +240,7 @@ static bool ctl_get(char *line, size_t size)
 /* Guest: a command to the peer; its answer comes with peer_ans(). */
 static char last_cmd[128];
 
-static void peer_cmd(const char *fmt, ...)
+void peer_cmd(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -255,7 +250,7 @@ static void peer_cmd(const char *fmt, ...)
 	ctl_put("%s", last_cmd);
 }
 
-static char *peer_ans(void)
+char *peer_ans(void)
 {
 	static char ans[128];
 
@@ -269,7 +264,7 @@ static char *peer_ans(void)
 }
 
 /* The answer to the last command must be exactly want. */
-static bool peer_check(const char *what, const char *want)
+bool peer_check(const char *what, const char *want)
 {
 	const char *ans = peer_ans();
 	bool good = !strcmp(ans, want);
@@ -279,16 +274,11 @@ static bool peer_check(const char *what, const char *want)
 	return good;
 }
 
-#define peer_do(what, want, ...)	do { peer_cmd(__VA_ARGS__); \
-					     peer_check(what, want); \
-				} while (0)
 
 /* ---- readiness ----------------------------------------------------------- */
 
-#define EV_ALL	(POLLIN | POLLRDNORM | POLLPRI | POLLOUT | POLLWRNORM | \
-		 POLLRDHUP | POLLHUP | POLLERR)
 
-static const char *ev_names(unsigned int ev)
+const char *ev_names(unsigned int ev)
 {
 	static const struct { unsigned int bit; const char *name; } n[] = {
 		{ POLLIN, "IN" }, { POLLRDNORM, "RDNORM" }, { POLLPRI, "PRI" },
@@ -306,7 +296,7 @@ static const char *ev_names(unsigned int ev)
 	return s[0] ? s : "none";
 }
 
-static unsigned int ready_poll(void)
+unsigned int ready_poll(void)
 {
 	struct pollfd p = { .fd = d, .events = EV_ALL };
 
@@ -315,7 +305,7 @@ static unsigned int ready_poll(void)
 	return p.revents;
 }
 
-static unsigned int ready_epoll(void)
+unsigned int ready_epoll(void)
 {
 	struct epoll_event ev = { .events = EV_ALL };
 	int ep = epoll_create1(0), n;
@@ -330,7 +320,7 @@ static unsigned int ready_epoll(void)
 }
 
 /* select's three sets, as "rwx" with '-' for a set that does not hold d */
-static const char *ready_select(void)
+const char *ready_select(void)
 {
 	static char s[4];
 	struct timeval tv = { 0, 0 };
@@ -351,7 +341,7 @@ static const char *ready_select(void)
 }
 
 /* What select must say when poll says ev (the kernel's POLLIN_SET...). */
-static const char *select_of(unsigned int ev)
+const char *select_of(unsigned int ev)
 {
 	static char s[4];
 
@@ -363,7 +353,7 @@ static const char *select_of(unsigned int ev)
 }
 
 /* poll, epoll and select must all say exactly want, now. */
-static void check_ready(unsigned int want, const char *what)
+void check_ready(unsigned int want, const char *what)
 {
 	unsigned int p = ready_poll(), e = ready_epoll();
 	char sel[4], ws[4], line[192];
@@ -381,14 +371,12 @@ static void check_ready(unsigned int want, const char *what)
 	fails++;
 }
 
-enum how { BY_POLL, BY_EPOLL, BY_SELECT };
-
 /*
  * Block (in poll, epoll or select, so each one's wakeups are used) until
  * every bit of want holds; false after ms.  The socket's wakeups are what
  * is tested here, so the wait is a real sleep, not a spin.
  */
-static bool wait_ready(unsigned int want, int ms, enum how how)
+bool wait_ready(unsigned int want, int ms, enum how how)
 {
 	double end = now() + ms / 1000.0;
 	/* sleep for want's events (HUP and ERR always wake a waiter) */
@@ -433,13 +421,13 @@ static bool wait_ready(unsigned int want, int ms, enum how how)
 
 /* ---- guest helpers ------------------------------------------------------- */
 
-static void set_int(int level, int name, int val, const char *what)
+void set_int(int level, int name, int val, const char *what)
 {
 	if (setsockopt(d, level, name, &val, sizeof(val)))
 		die(what);
 }
 
-static int get_int(int level, int name)
+int get_int(int level, int name)
 {
 	socklen_t len = sizeof(int);
 	int val;
@@ -449,7 +437,7 @@ static int get_int(int level, int name)
 	return val;
 }
 
-static void set_nonblock(bool on)
+void set_nonblock(bool on)
 {
 	int fl = fcntl(d, F_GETFL);
 
@@ -458,7 +446,7 @@ static void set_nonblock(bool on)
 		die("fcntl");
 }
 
-static int outq(void)
+int outq(void)
 {
 	int n;
 
@@ -468,7 +456,7 @@ static int outq(void)
 }
 
 /* Blocking: write n stream bytes. */
-static void send_all(uint64_t n, const char *what)
+void send_all(uint64_t n, const char *what)
 {
 	while (n) {
 		ssize_t r = send_pat(n, 0);
@@ -484,7 +472,7 @@ static void send_all(uint64_t n, const char *what)
 }
 
 /* Blocking: read exactly n stream bytes, each checked. */
-static void recv_exact(uint64_t n, const char *what)
+void recv_exact(uint64_t n, const char *what)
 {
 	long long bad = -1;
 
@@ -510,7 +498,7 @@ static void recv_exact(uint64_t n, const char *what)
  * window is closed and the buffer full.  *first is the first send()'s
  * result, for bytes of BUF_SIZE.  Returns the bytes written.
  */
-static uint64_t fill(int flags, ssize_t *first, int *last_err)
+uint64_t fill(int flags, ssize_t *first, int *last_err)
 {
 	uint64_t total = 0;
 	int pass;
@@ -539,12 +527,10 @@ static uint64_t fill(int flags, ssize_t *first, int *last_err)
 
 /* ---- scenarios (guest side) ---------------------------------------------- */
 
-#define IN_	(POLLIN | POLLRDNORM)
-#define OUT_	(POLLOUT | POLLWRNORM)
 
 
 /* The result of one call, as "3", "EOF" or "EAGAIN", for messages. */
-static const char *res(ssize_t r)
+const char *res(ssize_t r)
 {
 	static char s[32];
 
@@ -557,7 +543,7 @@ static const char *res(ssize_t r)
 }
 
 /* A blocking read that must see EOF. */
-static void check_eof(const char *what)
+void check_eof(const char *what)
 {
 	ssize_t r = recv(d, buf, 1, 0);
 
@@ -565,13 +551,9 @@ static void check_eof(const char *what)
 }
 
 /* A call that must fail with err. */
-#define check_err(call, err, what) do { \
-		ssize_t r_ = (call); \
-		check(r_ < 0 && errno == (err), what, "saw %s", res(r_)); \
-	} while (0)
 
 /* Write until the buffer is full; checks that it ended in EAGAIN. */
-static uint64_t fill_full(int flags, ssize_t *first, const char *what)
+uint64_t fill_full(int flags, ssize_t *first, const char *what)
 {
 	uint64_t w;
 	int err = 0;
@@ -586,7 +568,7 @@ static uint64_t fill_full(int flags, ssize_t *first, const char *what)
 }
 
 /* The peer reads everything written so far; ok if it all came intact. */
-static void peer_drain(const char *what)
+void peer_drain(const char *what)
 {
 	char want[64];
 
@@ -596,7 +578,7 @@ static void peer_drain(const char *what)
 	peer_check(what, want);
 }
 
-static void peer_eof(const char *what)
+void peer_eof(const char *what)
 {
 	char want[64];
 
@@ -605,433 +587,9 @@ static void peer_eof(const char *what)
 	peer_check(what, want);
 }
 
-/*
- * Readiness through a connection's life: idle, data, SO_RCVLOWAT, a full
- * send buffer and its draining, the peer's FIN (RDHUP, EOF), our own
- * shutdown (HUP).
- */
-static void sc_poll_data(void)
-{
-	ssize_t first;
-
-	check_ready(OUT_, "idle: writable only");
-
-	peer_cmd("late send 100");
-	wait_ready(POLLIN, WAIT_MS, BY_EPOLL);
-	peer_check("the peer wrote 100 bytes (epoll_wait woke)", "sent 100");
-	check_ready(IN_ | OUT_, "100 bytes in: readable and writable");
-
-	set_int(SOL_SOCKET, SO_RCVLOWAT, 200, "SO_RCVLOWAT");
-	check_ready(OUT_, "100 bytes under SO_RCVLOWAT 200: not readable");
-	peer_cmd("late send 100");
-	wait_ready(POLLIN, WAIT_MS, BY_SELECT);
-	peer_check("the peer wrote 100 more (select woke)", "sent 100");
-	check_ready(IN_ | OUT_, "200 bytes at SO_RCVLOWAT 200: readable");
-	set_int(SOL_SOCKET, SO_RCVLOWAT, 1, "SO_RCVLOWAT");
-	recv_exact(200, "read the 200 bytes");
-	check_ready(OUT_, "all read: writable only");
-
-	/* the peer does not read: our send buffer fills */
-	set_int(SOL_SOCKET, SO_SNDBUF, 16384, "SO_SNDBUF");
-	fill_full(MSG_DONTWAIT, &first, "send buffer filled: EAGAIN");
-	check_ready(0, "send buffer full: neither readable nor writable");
-	peer_cmd("drain %llu", (unsigned long long)tx_off);
-	wait_ready(POLLOUT, WAIT_MS, BY_POLL);
-	check_ready(OUT_, "the peer read: writable again (poll woke)");
-	{
-		char want[64];
-
-		snprintf(want, sizeof(want), "drained %llu ok",
-			 (unsigned long long)tx_off);
-		peer_check("the peer read every byte", want);
-	}
-
-	peer_do("the peer shut down its side", "shut", "shut");
-	wait_ready(POLLRDHUP, WAIT_MS, BY_EPOLL);
-	check_ready(IN_ | OUT_ | POLLRDHUP,
-		    "peer's FIN: readable, RDHUP, writable, no HUP");
-	check_eof("read at the peer's FIN: EOF");
-	check_ready(IN_ | OUT_ | POLLRDHUP, "EOF read: still the same");
-
-	if (shutdown(d, SHUT_WR))
-		die("shutdown");
-	check_ready(IN_ | OUT_ | POLLRDHUP | POLLHUP,
-		    "both directions shut: HUP, readable, writable");
-	peer_cmd("readeof");
-	peer_eof("the peer read every byte, then our FIN");
-	peer_do("the peer closed", "closed", "close");
-	check_ready(IN_ | OUT_ | POLLRDHUP | POLLHUP,
-		    "after the peer's close: the same");
-}
-
-/* A RST from the peer: ERR and HUP, ECONNRESET once, then EOF and EPIPE. */
-static void sc_poll_reset(void)
-{
-	int err;
-
-	check_ready(OUT_, "idle: writable only");
-	peer_do("the peer aborted (SO_LINGER 0 close)", "closed", "rst");
-	wait_ready(POLLERR, WAIT_MS, BY_POLL);
-	check_ready(IN_ | OUT_ | POLLRDHUP | POLLHUP | POLLERR,
-		    "peer's RST: ERR, HUP, RDHUP, readable, writable");
-	err = get_int(SOL_SOCKET, SO_ERROR);
-	check(err == ECONNRESET, "SO_ERROR after the RST: ECONNRESET",
-	      "saw %s", errname(err));
-	check_ready(IN_ | OUT_ | POLLRDHUP | POLLHUP,
-		    "error taken by SO_ERROR: ERR gone, HUP stays");
-}
-
-/*
- * The same RST while we sleep in read(), the error taken by it; then a
- * RST while we sleep in write() with a full buffer.
- */
-static void sc_reset_read(void)
-{
-	peer_cmd("late rst");
-	check_err(recv(d, buf, 1, 0), ECONNRESET,
-		  "a read sleeping when the RST comes: ECONNRESET");
-	peer_check("the peer aborted (SO_LINGER 0 close)", "closed");
-	check_ready(IN_ | OUT_ | POLLRDHUP | POLLHUP,
-		    "error taken by read: HUP, RDHUP, readable, writable");
-	check_eof("the next read: EOF");
-	check_err(send(d, "x", 1, MSG_NOSIGNAL), EPIPE,
-		  "write after the RST: EPIPE");
-}
-
-static void sc_reset_write(void)
-{
-	ssize_t first;
-
-	set_nonblock(true);
-	fill_full(0, &first, "filled the send buffer: EAGAIN");
-	set_nonblock(false);
-	peer_cmd("late rst");
-	check_err(send_pat(BUF_SIZE, 0), ECONNRESET,
-		  "a write sleeping for room when the RST comes: ECONNRESET");
-	peer_check("the peer aborted (SO_LINGER 0 close)", "closed");
-	check_ready(IN_ | OUT_ | POLLRDHUP | POLLHUP,
-		    "error taken by write: HUP, RDHUP, readable, writable");
-	check_err(send(d, "x", 1, MSG_NOSIGNAL), EPIPE,
-		  "the next write: EPIPE");
-	check_eof("a read: EOF");
-}
-
-/* recv with no data: EAGAIN however non-blocking is asked for. */
-static void sc_nb_recv(void)
-{
-	struct timeval tv = { 0, 300000 };
-	long long bad = -1;
-	double t0, dt;
-	ssize_t r;
-
-	check_err(recv(d, buf, 10, MSG_DONTWAIT), EAGAIN,
-		  "recv MSG_DONTWAIT, no data: EAGAIN");
-	set_nonblock(true);
-	check_err(recv(d, buf, 10, 0), EAGAIN,
-		  "recv on O_NONBLOCK, no data: EAGAIN");
-	check_err(read(d, buf, 10), EAGAIN,
-		  "read on O_NONBLOCK, no data: EAGAIN");
-	set_nonblock(false);
-
-	if (setsockopt(d, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
-		die("SO_RCVTIMEO");
-	t0 = now();
-	r = recv(d, buf, 10, 0);
-	dt = now() - t0;
-	say("info recv with SO_RCVTIMEO 300 ms returned after %.3f s", dt);
-	check(r < 0 && errno == EAGAIN && dt >= 0.25 && dt < 5,
-	      "blocking recv with SO_RCVTIMEO 300 ms, no data: EAGAIN after it",
-	      "saw %s after %.3f s", res(r), dt);
-	tv.tv_sec = 30;
-	tv.tv_usec = 0;
-	if (setsockopt(d, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
-		die("SO_RCVTIMEO");
-
-	peer_do("the peer wrote 10 bytes", "sent 10", "send 10");
-	wait_ready(POLLIN, WAIT_MS, BY_POLL);
-	set_nonblock(true);
-	r = recv_pat(100, 0, &bad);
-	check(r == 10, "O_NONBLOCK recv of 100 with 10 queued: 10", "saw %s",
-	      r == -2 ? "wrong data" : res(r));
-	check_err(recv(d, buf, 100, 0), EAGAIN, "then EAGAIN");
-
-	/* SO_RCVLOWAT: readable only once all of it is there */
-	set_int(SOL_SOCKET, SO_RCVLOWAT, 50000, "SO_RCVLOWAT");
-	peer_do("the peer wrote 50000 bytes", "sent 50000", "send 50000");
-	wait_ready(POLLIN, WAIT_MS, BY_EPOLL);
-	r = recv_pat(BUF_SIZE, 0, &bad);
-	check(r == 50000,
-	      "readable at SO_RCVLOWAT 50000: recv gives all 50000", "saw %s",
-	      r == -2 ? "wrong data" : res(r));
-	set_int(SOL_SOCKET, SO_RCVLOWAT, 1, "SO_RCVLOWAT");
-	check_err(recv(d, buf, 100, 0), EAGAIN, "then EAGAIN");
-
-	peer_do("the peer shut down its side", "shut", "shut");
-	wait_ready(POLLRDHUP, WAIT_MS, BY_POLL);
-	check_eof("O_NONBLOCK recv at EOF: 0, not EAGAIN");
-	close(d);
-	d = -1;
-	peer_cmd("readeof");
-	peer_eof("the peer saw our FIN");
-}
-
-/*
- * A full send buffer: partial write, EAGAIN, SO_SNDBUF respected (set on
- * the listener, then larger on the connection); progress once the peer
- * reads.  The peer's small SO_RCVBUF (--rcvbuf) keeps its window small,
- * so what we queue is what SO_SNDBUF allows.
- */
-static void sc_nb_send(void)
-{
-	int sb = get_int(SOL_SOCKET, SO_SNDBUF), sb2, q1, q2, eagains = 0;
-	uint64_t target;
-	ssize_t first;
-	char what[96];
-
-	snprintf(what, sizeof(what),
-		 "SO_SNDBUF %d set on the listener: %d on the connection",
-		 opt.sndbuf, 2 * opt.sndbuf);
-	check(sb == 2 * opt.sndbuf, what, "saw %d", sb);
-
-	set_nonblock(true);
-	fill_full(0, &first, "O_NONBLOCK writes into a full buffer: EAGAIN");
-	check(first > 0 && first < BUF_SIZE,
-	      "the first write of 256 KiB: partial", "saw %s", res(first));
-	q1 = outq();
-	/*
-	 * TCP counts its buffers' overhead against SO_SNDBUF and may pass it
-	 * by one segment; the bypass protocol counts bytes.  Between half and
-	 * all of it (and a segment) is queued either way.
-	 */
-	check(q1 >= sb / 2 && q1 <= sb + 16384,
-	      "bytes queued (SIOCOUTQ) within SO_SNDBUF", "SIOCOUTQ %d, SO_SNDBUF %d",
-	      q1, sb);
-	check_err(send_pat(1000, 0), EAGAIN, "another write: EAGAIN");
-	check_ready(0, "buffer full: not writable");
-
-	peer_cmd("drain %llu", (unsigned long long)tx_off);
-	wait_ready(POLLOUT, WAIT_MS, BY_EPOLL);
-	check_ready(OUT_, "the peer read: writable (epoll_wait woke)");
-	{
-		char want[64];
-
-		snprintf(want, sizeof(want), "drained %llu ok",
-			 (unsigned long long)tx_off);
-		peer_check("the peer read every byte", want);
-	}
-
-	/* a larger SO_SNDBUF on the connection, MSG_DONTWAIT on a blocking fd */
-	set_nonblock(false);
-	set_int(SOL_SOCKET, SO_SNDBUF, 4 * opt.sndbuf, "SO_SNDBUF");
-	sb2 = get_int(SOL_SOCKET, SO_SNDBUF);
-	fill_full(MSG_DONTWAIT, &first,
-		  "MSG_DONTWAIT writes on a blocking socket, buffer full: EAGAIN");
-	q2 = outq();
-	check(q2 >= sb2 / 2 && q2 <= sb2 + 16384,
-	      "SO_SNDBUF raised on the connection: SIOCOUTQ within it",
-	      "SIOCOUTQ %d, SO_SNDBUF %d", q2, sb2);
-	check(q2 > q1 + sb / 2, "the larger SO_SNDBUF queues more",
-	      "SIOCOUTQ %d after %d", q2, q1);
-
-	/* the peer reads on: non-blocking writes, waiting in poll */
-	peer_cmd("readeof");
-	set_nonblock(true);
-	target = tx_off + (2 << 20);
-	while (tx_off < target) {
-		ssize_t r = send_pat(target - tx_off, 0);
-
-		if (r > 0)
-			continue;
-		if (r == 0 || errno != EAGAIN) {
-			check(false, "write while the peer reads", "saw %s",
-			      res(r));
-			break;
-		}
-		eagains++;
-		if (!wait_ready(POLLOUT, WAIT_MS, BY_POLL))
-			break;
-	}
-	/* how often EAGAIN came depends on who is faster: not checked */
-	say("info 2 MiB more written with %d EAGAIN", eagains);
-	check(tx_off == target,
-	      "2 MiB more as the peer read: non-blocking writes, poll on EAGAIN",
-	      "%llu of %llu written, %d EAGAIN", (unsigned long long)tx_off,
-	      (unsigned long long)target, eagains);
-	close(d);
-	d = -1;
-	peer_eof("the peer read every byte, then EOF");
-}
-
-/* Our SHUT_WR: the peer sees EOF; we still receive, then its EOF. */
-static void sc_shut_wr(void)
-{
-	peer_cmd("readeof");
-	send_all(100000, "wrote 100000 bytes");
-	if (shutdown(d, SHUT_WR))
-		die("shutdown");
-	check_err(send(d, "x", 1, MSG_NOSIGNAL), EPIPE,
-		  "write after SHUT_WR: EPIPE");
-	check_ready(OUT_, "after SHUT_WR: writable (as TCP says), no HUP");
-	peer_eof("the peer read the 100000 bytes, then EOF");
-	peer_cmd("send 200000");
-	recv_exact(200000, "we still receive after SHUT_WR: 200000 bytes");
-	peer_check("the peer could still write", "sent 200000");
-	peer_do("the peer shut down its side", "shut", "shut");
-	check_eof("then the peer's EOF");
-	check_ready(IN_ | OUT_ | POLLRDHUP | POLLHUP,
-		    "both directions shut: HUP, readable, writable");
-	close(d);
-	d = -1;
-	peer_do("the peer closed", "closed", "close");
-}
-
-/* The peer's SHUT_WR: we read EOF and can still send. */
-static void sc_peer_shut(void)
-{
-	peer_cmd("send 100000");
-	recv_exact(100000, "read 100000 bytes");
-	peer_check("the peer wrote them", "sent 100000");
-	peer_cmd("late shut");
-	check_eof("a read sleeping when the peer's FIN comes: EOF");
-	peer_check("the peer shut down its side", "shut");
-	check_eof("and EOF again");
-	check_ready(IN_ | OUT_ | POLLRDHUP, "at EOF: readable, RDHUP, writable");
-	peer_cmd("readeof");
-	send_all(1 << 20, "we still write after the peer's FIN: 1 MiB");
-	close(d);
-	d = -1;
-	peer_eof("the peer read the 1 MiB, then EOF");
-	peer_do("the peer closed", "closed", "close");
-}
-
-/* close() with SO_LINGER 0: a RST, the peer's read fails. */
-static void sc_linger0(void)
-{
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
-	send_all(1000, "wrote 1000 bytes");
-	peer_drain("the peer read them");
-	if (setsockopt(d, SOL_SOCKET, SO_LINGER, &l, sizeof(l)))
-		die("SO_LINGER");
-	close(d);
-	d = -1;
-	peer_do("SO_LINGER 0 close: the peer's read fails with ECONNRESET",
-		"err ECONNRESET", "recv");
-	peer_do("the peer closed", "closed", "close");
-}
-
-/*
- * close() with SO_LINGER 10 returns once the peer has every byte; with
- * SO_LINGER 1 and a peer that does not read, after that second, and the
- * connection still delivers everything, then EOF.
- */
-static void sc_linger(void)
-{
-	struct linger l = { .l_onoff = 1, .l_linger = 10 };
-	double t0, dt;
-
-	peer_cmd("readeof");
-	send_all(200000, "wrote 200000 bytes while the peer reads");
-	if (setsockopt(d, SOL_SOCKET, SO_LINGER, &l, sizeof(l)))
-		die("SO_LINGER");
-	t0 = now();
-	close(d);
-	dt = now() - t0;
-	d = -1;
-	say("info close with SO_LINGER 10 took %.3f s", dt);
-	check(dt < 3, "close with SO_LINGER 10: returns when all is delivered",
-	      "took %.3f s", dt);
-	peer_eof("the peer read every byte, then EOF");
-	peer_do("the peer closed", "closed", "close");
-}
-
-static void sc_linger_timeout(void)
-{
-	struct linger l = { .l_onoff = 1, .l_linger = 1 };
-	double t0, dt;
-	ssize_t first;
-
-	set_nonblock(true);
-	fill_full(0, &first, "filled the send buffer: EAGAIN");
-	set_nonblock(false);
-	if (setsockopt(d, SOL_SOCKET, SO_LINGER, &l, sizeof(l)))
-		die("SO_LINGER");
-	t0 = now();
-	close(d);
-	dt = now() - t0;
-	d = -1;
-	say("info close with SO_LINGER 1 took %.3f s", dt);
-	check(dt > 0.9 && dt < 5,
-	      "close with SO_LINGER 1, the peer not reading: returns after 1 s",
-	      "took %.3f s", dt);
-	peer_cmd("readeof");
-	peer_eof("then the peer read every byte, then EOF");
-	peer_do("the peer closed", "closed", "close");
-}
-
-/* close() with unread data: a RST (RFC 2525), as TCP does. */
-static void sc_unread_close(void)
-{
-	peer_do("the peer wrote 1000 bytes", "sent 1000", "send 1000");
-	wait_ready(POLLIN, WAIT_MS, BY_POLL);
-	close(d);
-	d = -1;
-	peer_do("close with unread data: the peer's read fails with ECONNRESET",
-		"err ECONNRESET", "recv");
-	peer_do("the peer closed", "closed", "close");
-}
-
-/*
- * Write until the buffer is full while the peer does not read, close at
- * once: the orphaned connection still delivers every byte, then the FIN.
- */
-static void sc_orphan(void)
-{
-	ssize_t first;
-
-	set_nonblock(true);
-	fill_full(0, &first, "filled the send buffer: EAGAIN");
-	close(d);
-	d = -1;
-	peer_cmd("readeof");
-	peer_eof("after our close the peer read every byte written, then EOF");
-	peer_do("the peer closed", "closed", "close");
-}
-
-/* The same while the peer reads: close right after a 2 MiB write. */
-static void sc_orphan_stream(void)
-{
-	peer_cmd("readeof");
-	send_all(2 << 20, "wrote 2 MiB while the peer reads");
-	close(d);
-	d = -1;
-	peer_eof("after our close the peer read all 2 MiB, then EOF");
-	peer_do("the peer closed", "closed", "close");
-}
-
-static const struct {
-	const char *name;
-	void (*run)(void);
-} scenarios[] = {
-	{ "poll_data", sc_poll_data },
-	{ "poll_reset", sc_poll_reset },
-	{ "reset_read", sc_reset_read },
-	{ "reset_write", sc_reset_write },
-	{ "nb_recv", sc_nb_recv },
-	{ "nb_send", sc_nb_send },
-	{ "shut_wr", sc_shut_wr },
-	{ "peer_shut", sc_peer_shut },
-	{ "linger0", sc_linger0 },
-	{ "linger", sc_linger },
-	{ "linger_timeout", sc_linger_timeout },
-	{ "unread_close", sc_unread_close },
-	{ "orphan", sc_orphan },
-	{ "orphan_stream", sc_orphan_stream },
-};
-
 /* ---- connections ----------------------------------------------------------- */
 
-static void set_timeo(int fd, int name, int secs)
+void set_timeo(int fd, int name, int secs)
 {
 	struct timeval tv = { secs, 0 };
 
@@ -1039,7 +597,7 @@ static void set_timeo(int fd, int name, int secs)
 		die("SO_RCVTIMEO/SO_SNDTIMEO");
 }
 
-static int tcp_listen(const char *port, int sndbuf)
+int tcp_listen(const char *port, int sndbuf)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_port = htons(atoi(port)) };
@@ -1056,7 +614,7 @@ static int tcp_listen(const char *port, int sndbuf)
 	return fd;
 }
 
-static int tcp_accept(int lfd, int secs)
+int tcp_accept(int lfd, int secs)
 {
 	struct pollfd p = { .fd = lfd, .events = POLLIN };
 	int fd;
@@ -1072,7 +630,7 @@ static int tcp_accept(int lfd, int secs)
 }
 
 /* Connect, retrying for a while as the other side may not listen yet. */
-static int tcp_connect(const char *host, const char *port, int rcvbuf)
+int tcp_connect(const char *host, const char *port, int rcvbuf)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_port = htons(atoi(port)) };
@@ -1099,140 +657,26 @@ static int tcp_connect(const char *host, const char *port, int rcvbuf)
 	}
 }
 
-/* ---- the peer ------------------------------------------------------------ */
-
-/* Read n bytes (0: to EOF); the answer for the guest in ans. */
-static void peer_read(uint64_t n, char *ans, size_t size)
-{
-	uint64_t want = n;
-	long long bad = -1;
-
-	while (!want || n) {
-		ssize_t r = recv_pat(want ? n : BUF_SIZE, 0, &bad);
-
-		if (r == -2) {
-			snprintf(ans, size, "bad byte at %lld", bad);
-			return;
-		}
-		if (r < 0) {
-			snprintf(ans, size, "err %s after %llu", errname(errno),
-				 (unsigned long long)rx_off);
-			return;
-		}
-		if (r == 0) {
-			if (want)
-				snprintf(ans, size, "eof after %llu",
-					 (unsigned long long)rx_off);
-			else
-				snprintf(ans, size, "eof %llu ok",
-					 (unsigned long long)rx_off);
-			return;
-		}
-		if (want)
-			n -= r;
-	}
-	snprintf(ans, size, "drained %llu ok", (unsigned long long)want);
-}
-
-static void peer_send(uint64_t n, char *ans, size_t size)
-{
-	uint64_t left = n;
-
-	while (left) {
-		ssize_t r = send_pat(left, 0);
-
-		if (r <= 0) {
-			snprintf(ans, size, "err %s after %llu",
-				 errname(errno), (unsigned long long)(n - left));
-			return;
-		}
-		left -= r;
-	}
-	snprintf(ans, size, "sent %llu", (unsigned long long)n);
-}
-
-static int peer_main(void)
-{
-	int lfd = tcp_listen(opt.ctl_listen, 0);
-	char line[128], ans[128];
-
-	d = tcp_connect(opt.host, opt.port, opt.rcvbuf);
-	set_timeo(d, SO_RCVTIMEO, 60);
-	set_timeo(d, SO_SNDTIMEO, 60);
-	c = tcp_accept(lfd, 30);
-	close(lfd);
-	set_timeo(c, SO_RCVTIMEO, opt.timeout);
-	say("connected");
-	while (ctl_get(line, sizeof(line))) {
-		unsigned long long n = 0;
-		char cmd[32];
-
-		char *l = line;
-
-		if (!strncmp(l, "late ", 5)) {
-			msleep(200);
-			l += 5;
-		}
-		if (sscanf(l, "%31s %llu", cmd, &n) < 1)
-			cmd[0] = 0;
-		if (!strcmp(cmd, "send")) {
-			peer_send(n, ans, sizeof(ans));
-		} else if (!strcmp(cmd, "drain")) {
-			peer_read(n, ans, sizeof(ans));
-		} else if (!strcmp(cmd, "readeof")) {
-			peer_read(0, ans, sizeof(ans));
-		} else if (!strcmp(cmd, "recv")) {
-			ssize_t r;
-
-			set_timeo(d, SO_RCVTIMEO, 10);
-			r = recv(d, buf, BUF_SIZE, 0);
-			set_timeo(d, SO_RCVTIMEO, 60);
-			if (r > 0)
-				snprintf(ans, sizeof(ans), "data %zd", r);
-			else if (r == 0)
-				snprintf(ans, sizeof(ans), "eof");
-			else
-				snprintf(ans, sizeof(ans), "err %s",
-					 errname(errno));
-		} else if (!strcmp(cmd, "shut")) {
-			snprintf(ans, sizeof(ans), shutdown(d, SHUT_WR) ?
-				 "err %s" : "shut", errname(errno));
-		} else if (!strcmp(cmd, "rst")) {
-			struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
-			setsockopt(d, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-			snprintf(ans, sizeof(ans), close(d) ? "err %s" :
-				 "closed", errname(errno));
-			d = -1;
-		} else if (!strcmp(cmd, "close")) {
-			snprintf(ans, sizeof(ans), close(d) ? "err %s" :
-				 "closed", errname(errno));
-			d = -1;
-		} else if (!strcmp(cmd, "bye")) {
-			ctl_put("bye");
-			break;
-		} else {
-			snprintf(ans, sizeof(ans), "unknown command '%s'",
-				 cmd);
-		}
-		say("%s -> %s", line, ans);
-		ctl_put("%s", ans);
-	}
-	say("done");
-	return 0;
-}
-
 /* ---- main ---------------------------------------------------------------- */
+
+static const struct sc_scenario *sc_find(const char *name)
+{
+	const struct sc_scenario *tables[] = { sc_basic, sc_sem }, *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		for (s = tables[i]; s->name; s++)
+			if (!strcmp(s->name, name))
+				return s;
+	return NULL;
+}
 
 static int guest_main(const char *scenario)
 {
-	size_t i;
+	const struct sc_scenario *sc = sc_find(scenario);
 	int lfd;
 
-	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-		if (!strcmp(scenarios[i].name, scenario))
-			break;
-	if (i == sizeof(scenarios) / sizeof(scenarios[0])) {
+	if (!sc) {
 		fprintf(stderr, "sockcheck: no scenario '%s'\n", scenario);
 		return 2;
 	}
@@ -1244,7 +688,7 @@ static int guest_main(const char *scenario)
 	c = tcp_connect(opt.host, opt.port, 0);
 	set_timeo(c, SO_RCVTIMEO, opt.timeout);
 	say("info scenario %s", scenario);
-	scenarios[i].run();
+	sc->run();
 	peer_cmd("bye");
 	peer_ans();
 	if (d >= 0)
@@ -1281,6 +725,8 @@ int main(int argc, char **argv)
 		{ "sndbuf", required_argument, NULL, 's' },
 		{ "rcvbuf", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "presend", required_argument, NULL, 'p' },
+		{ "link", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
 	bool guest;
@@ -1299,6 +745,8 @@ int main(int argc, char **argv)
 		case 's': opt.sndbuf = atoi(optarg); break;
 		case 'r': opt.rcvbuf = atoi(optarg); break;
 		case 't': opt.timeout = atoi(optarg); break;
+		case 'p': opt.presend = atoi(optarg); break;
+		case 'k': opt.link = optarg; break;
 		default: usage();
 		}
 	}
