@@ -305,6 +305,8 @@ int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 	       int *addr_len);
 __poll_t bp_poll(struct file *file, struct socket *sock,
 		 struct poll_table_struct *wait);
+ssize_t bp_splice_read(struct socket *sock, struct pipe_inode_info *pipe,
+		       size_t len, unsigned int flags);
 int bp_disconnect(struct sock *sk, int flags);
 
 /* bp_sockopt.c: options and ioctls, on the NIC or restored first */

@@ -133,13 +133,47 @@ static __poll_t bp_poll_entry(struct file *file, struct socket *sock,
 	return mask;
 }
 
-/* No owner: sockets with these ops hold no module reference (see exit). */
+static ssize_t bp_splice_read_entry(struct socket *sock, loff_t *ppos,
+				    struct pipe_inode_info *pipe, size_t len,
+				    unsigned int flags)
+{
+	int idx = srcu_read_lock(&bp_srcu);
+	ssize_t ret;
+
+	if (bp_sk_is_bypass(sock->sk))
+		ret = bp_splice_read(sock, pipe, len, flags);
+	else
+		ret = bp_base_ops(sock->ops)->splice_read(sock, ppos, pipe,
+							  len, flags);
+	srcu_read_unlock(&bp_srcu, idx);
+	return ret;
+}
+
+static int bp_set_rcvlowat_entry(struct sock *sk, int val)
+{
+	int idx = srcu_read_lock(&bp_srcu);
+	int ret = tcp_set_rcvlowat(sk, val);
+
+	/* TCP woke its readers by its own (empty) queue: ours may be ready */
+	if (!ret && bp_sk_is_bypass(sk))
+		sk->sk_data_ready(sk);
+	srcu_read_unlock(&bp_srcu, idx);
+	return ret;
+}
+
+/*
+ * No owner: sockets with these ops hold no module reference (see exit).
+ * What reads TCP's queues directly (splice, SO_RCVLOWAT's wakeup) is ours
+ * too, for the offloaded sockets that keep these ops.
+ */
 static void bp_ops_build(struct proto_ops *ops, const struct proto_ops *base)
 {
 	*ops = *base;
 	ops->owner = NULL;
 	ops->accept = bp_accept;
 	ops->poll = bp_poll_entry;
+	ops->splice_read = bp_splice_read_entry;
+	ops->set_rcvlowat = bp_set_rcvlowat_entry;
 }
 
 /* At inet_listen()'s return, in the kretprobe: may not sleep. */
@@ -245,19 +279,25 @@ int bp_intercept_init(void)
 	return err;
 }
 
+/* TCP's own operations back in ops, for sockets that copied them. */
+static void bp_ops_restore(struct proto_ops *ops, const struct proto_ops *base)
+{
+	WRITE_ONCE(ops->poll, base->poll);
+	WRITE_ONCE(ops->accept, base->accept);
+	WRITE_ONCE(ops->splice_read, base->splice_read);
+	WRITE_ONCE(ops->set_rcvlowat, base->set_rcvlowat);
+}
+
 /* Unloading, first step: no new listener, none left with our ops. */
 void bp_intercept_stop(void)
 {
 	unregister_kretprobe(&bp_listen_krp);
 	bp_listeners_release();
 	/* see bp_ops4: kernel code only, and kept (a few hundred bytes) */
-	WRITE_ONCE(bp_ops4->poll, inet_stream_ops.poll);
-	WRITE_ONCE(bp_ops4->accept, inet_stream_ops.accept);
+	bp_ops_restore(bp_ops4, &inet_stream_ops);
 	spin_lock(&bp_ops_lock);
-	if (bp_base6) {
-		WRITE_ONCE(bp_ops6->poll, bp_base6->poll);
-		WRITE_ONCE(bp_ops6->accept, bp_base6->accept);
-	}
+	if (bp_base6)
+		bp_ops_restore(bp_ops6, bp_base6);
 	spin_unlock(&bp_ops_lock);
 }
 

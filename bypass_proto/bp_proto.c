@@ -9,8 +9,9 @@
  * lock; the NIC's events that arrive meanwhile wait in the connection's
  * deferred fields until release_sock() runs bp_release_cb().
  */
-#include <asm/ioctls.h>
-#include <linux/sockios.h>
+#include <linux/fs.h>
+#include <linux/pipe_fs_i.h>
+#include <linux/splice.h>
 #include <net/inet_common.h>
 #include <net/transp_v6.h>
 
@@ -354,6 +355,31 @@ int bp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	bp_rx_return(bc);
 	release_sock(sk);
 	return copied;
+}
+
+/*
+ * splice() from an offloaded socket: the ring's bytes copied into pages
+ * of the pipe (tcp_splice_read() lends it the skbs' pages instead), as
+ * much as the pipe takes; the call's blocking and its errors are
+ * recvmsg()'s, which are tcp_splice_read()'s.
+ */
+ssize_t bp_splice_read(struct socket *sock, struct pipe_inode_info *pipe,
+		       size_t len, unsigned int flags)
+{
+	struct sock *sk = sock->sk;
+	struct msghdr msg = {};
+	int addr_len, fl = 0;
+	size_t room;
+
+	room = (size_t)(pipe->max_usage -
+			pipe_occupancy(pipe->head, pipe->tail)) << PAGE_SHIFT;
+	if (!room)
+		return -EAGAIN;
+	len = min(len, room);
+	if ((sock->file->f_flags & O_NONBLOCK) || (flags & SPLICE_F_NONBLOCK))
+		fl = MSG_DONTWAIT;
+	iov_iter_pipe(&msg.msg_iter, ITER_DEST, pipe, len);
+	return READ_ONCE(sk->sk_prot)->recvmsg(sk, &msg, len, fl, &addr_len);
 }
 
 /* ---- readiness ----------------------------------------------------------- */

@@ -235,14 +235,15 @@ sc_mode() {
 	: >/tmp/sc_checks.$1
 }
 
-# sc_run SCENARIO PORT [GUEST_OPTS] [PEER_OPTS]
+# sc_run SCENARIO PORT [GUEST_OPTS] [PEER_OPTS]; the peer connects to
+# $SC_ADDR (default $GUEST_ADDR), through that address's NIC.
 sc_run() {
 	local scen=$1 port=$2 cport=$(( $2 + 1000 )) gpid rc=0
 	echo "## $scen, offload $SC_MODE, port $port"
 	sockcheck guest "$scen" --listen "$port" --ctl "$PEER_ADDR:$cport" \
 		${3:-} >/tmp/sc.$port 2>&1 &
 	gpid=$!
-	peer "sockcheck peer --connect $GUEST_ADDR:$port --ctl-listen $cport ${4:-} >sc.$port 2>&1 &" ||
+	peer "sockcheck peer --connect ${SC_ADDR:-$GUEST_ADDR}:$port --ctl-listen $cport ${4:-} >sc.$port 2>&1 &" ||
 		{ kill $gpid; fail "peer: could not start sockcheck"; }
 	wait $gpid || rc=1
 	wait_for "peer 'grep -q ^done sc.$port' >/dev/null" 30 || rc=1

@@ -63,7 +63,10 @@ static bool wait_ioctl(unsigned long req, int want, int ms, const char *what)
 	return true;
 }
 
-/* The peer sends n bytes; we wait until all of them are ours to read. */
+/*
+ * The peer sends n bytes (less than the receive buffer holds); we wait
+ * until all of them are ours to read.
+ */
 static void peer_sends(uint64_t n, const char *what)
 {
 	char want[64];
@@ -73,6 +76,17 @@ static void peer_sends(uint64_t n, const char *what)
 	if (wait_ioctl(SIOCINQ, (int)n, WAIT_MS, "SIOCINQ"))
 		say("ok SIOCINQ says all %llu bytes are here",
 		    (unsigned long long)n);
+}
+
+/* The peer sends n bytes, as many as it likes, and we read them all. */
+static void peer_streams(uint64_t n, const char *what)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "sent %llu", (unsigned long long)n);
+	peer_cmd("send %llu", (unsigned long long)n);
+	recv_exact(n, what);
+	peer_check("the peer's writes all completed", want);
 }
 
 /* MSG_PEEK looks without taking; MSG_PEEK on nothing is EAGAIN. */
@@ -271,8 +285,7 @@ static void sc_options(void)
 	send_all(200000, "then 200000 bytes go out");
 	shutdown(d, SHUT_WR);
 	peer_eof("the peer read them all, then EOF");
-	peer_sends(100000, "and the peer's 100000 come in");
-	recv_exact(100000, "read them");
+	peer_streams(100000, "and the peer's 100000 come in");
 }
 
 /*
@@ -300,30 +313,50 @@ static void sc_opts_restore(void)
 	send_all(300000, "then 300000 bytes go out");
 	shutdown(d, SHUT_WR);
 	peer_eof("the peer read them all, then EOF");
-	peer_sends(300000, "and the peer's 300000 come in");
-	recv_exact(300000, "read them");
+	peer_streams(300000, "and the peer's 300000 come in");
+}
+
+/* The peer's wait for what it was told is on its way, in seconds. */
+static double peer_drain_time(const char *what)
+{
+	double t0 = now(), dt;
+
+	peer_drain(what);
+	dt = now() - t0;
+	say("info %s: %.3f s", what, dt);
+	return dt;
 }
 
 /*
- * TCP_CORK holds a write shorter than a segment until uncorked; MSG_MORE
- * holds it until the next write without it.
+ * TCP_CORK holds writes shorter than a segment back; with nothing in
+ * flight, TCP's zero-window probe timer sends them after the RTO (at
+ * least 200 ms: the "200 ms ceiling" of tcp(7)), or uncorking at once.
+ * MSG_MORE holds the same way, until the next write without it.
  */
 static void sc_cork(void)
 {
+	double dt;
 	int i;
 
 	set_int(IPPROTO_TCP, TCP_CORK, 1, "TCP_CORK");
 	for (i = 0; i < 5; i++)
 		if (send_pat(100, 0) != 100)
 			die("send");
-	peer_do("corked, 5 writes of 100 bytes: the peer sees none in 300 ms",
-		"nodata", "nodata 300");
+	peer_do("corked, 5 writes of 100 bytes: the peer sees none in 100 ms",
+		"nodata", "nodata 100");
+	dt = peer_drain_time("still corked: the peer gets the 500 bytes");
+	check(dt < 1.5, "still corked: they came after the RTO", "%.3f s", dt);
+	for (i = 0; i < 3; i++)
+		if (send_pat(100, 0) != 100)
+			die("send");
+	peer_do("corked, 3 writes of 100 bytes: the peer sees none in 100 ms",
+		"nodata", "nodata 100");
 	set_int(IPPROTO_TCP, TCP_CORK, 0, "TCP_CORK");
-	peer_drain("uncorked: the peer reads all 500");
+	peer_drain("uncorked: the peer reads the 300");
 	if (send_pat(300, MSG_MORE) != 300)
 		die("send");
-	peer_do("300 bytes with MSG_MORE: the peer sees none in 300 ms",
-		"nodata", "nodata 300");
+	peer_do("300 bytes with MSG_MORE: the peer sees none in 100 ms",
+		"nodata", "nodata 100");
 	if (send_pat(200, 0) != 200)
 		die("send");
 	peer_drain("the next write without it: the peer reads all 500");
@@ -352,8 +385,7 @@ static void sc_tcp_info(void)
 		wait_ioctl(SIOCINQ, opt.presend, WAIT_MS, "SIOCINQ");
 		recv_exact(opt.presend, "read what the peer wrote before accept");
 	}
-	peer_sends(100000, "the peer wrote 100000 bytes");
-	recv_exact(100000, "read them");
+	peer_streams(100000, "the peer's 100000 bytes come in");
 	peer_cmd("readeof");
 	send_all(500000, "wrote 500000 bytes");
 	wait_ioctl(SIOCOUTQ, 0, WAIT_MS, "SIOCOUTQ");
@@ -473,11 +505,12 @@ static void sc_urgent_in(void)
 /* Our urgent byte: the peer gets it out of band, the stream around it. */
 static void sc_urgent_out(void)
 {
-	unsigned char b = pat(tx_off);
+	unsigned char b;
 	ssize_t r;
 
 	send_all(100, "wrote 100 bytes");
 	peer_do("the peer read them", "drained 100 ok", "drain 100");
+	b = pat(tx_off);
 	r = send(d, &b, 1, MSG_OOB);
 	check(r == 1, "send(MSG_OOB) of 1 byte", "saw %s", res(r));
 	tx_off++;
@@ -488,8 +521,8 @@ static void sc_urgent_out(void)
 
 /* ---- MSG_ZEROCOPY --------------------------------------------------------- */
 
-/* Completions on the error queue until ids [0, n) are all in; false if not. */
-static bool zc_reap(uint32_t n, const char *what)
+/* Completions on the error queue until ids [id0, id0 + n) are all in. */
+static bool zc_reap(uint32_t id0, uint32_t n, const char *what)
 {
 	uint32_t done = 0, copied = 0, lo = ~0u, hi = 0;
 	double end = now() + WAIT_MS / 1000.0;
@@ -527,7 +560,7 @@ static bool zc_reap(uint32_t n, const char *what)
 	}
 	say("info zero-copy completions: ids %u..%u, %u of them copied", lo,
 	    hi, copied);
-	check(done == n && lo == 0 && hi == n - 1, what,
+	check(done == n && lo == id0 && hi == id0 + n - 1, what,
 	      "%u completions, ids %u..%u", done, lo, hi);
 	return done == n;
 }
@@ -536,8 +569,32 @@ static bool zc_reap(uint32_t n, const char *what)
  * MSG_ZEROCOPY with SO_ZEROCOPY: every send completes on the error queue
  * (POLLERR), ids in order; without SO_ZEROCOPY the flag does nothing.
  */
+/*
+ * n stream bytes sent with MSG_ZEROCOPY from buffers of their own, which
+ * stay untouched until their completions are in (zc_reap()).
+ */
+static void zc_send(unsigned char **bufs, int nbufs, size_t n)
+{
+	int i;
+
+	for (i = 0; i < nbufs; i++) {
+		bufs[i] = malloc(n);
+		if (!bufs[i])
+			die("malloc");
+		fill_pat(bufs[i], n, tx_off);
+		if (send(d, bufs[i], n, MSG_ZEROCOPY) != (ssize_t)n)
+			die("send with MSG_ZEROCOPY");
+		tx_off += n;
+	}
+}
+
+/*
+ * MSG_ZEROCOPY with SO_ZEROCOPY: every send completes on the error queue
+ * (POLLERR), ids in order; without SO_ZEROCOPY the flag does nothing.
+ */
 static void sc_zerocopy(void)
 {
+	unsigned char *bufs[5];
 	int i;
 
 	peer_cmd("readeof");
@@ -548,14 +605,12 @@ static void sc_zerocopy(void)
 	check(!(ready_poll() & POLLERR),
 	      "MSG_ZEROCOPY without SO_ZEROCOPY: no completion", "POLLERR");
 	set_int(SOL_SOCKET, SO_ZEROCOPY, 1, "SO_ZEROCOPY");
-	for (i = 0; i < 3; i++)
-		if (send_pat(65536, MSG_ZEROCOPY) != 65536)
-			die("send with MSG_ZEROCOPY");
-	zc_reap(3, "3 MSG_ZEROCOPY sends: completions 0..2");
-	for (i = 0; i < 2; i++)
-		if (send_pat(100000, MSG_ZEROCOPY) != 100000)
-			die("send with MSG_ZEROCOPY");
-	zc_reap(2, "2 more: completions 3..4 (counted from 0 again)");
+	zc_send(bufs, 3, 65536);
+	zc_reap(0, 3, "3 MSG_ZEROCOPY sends: completions 0..2");
+	zc_send(bufs + 3, 2, 100000);
+	zc_reap(3, 2, "2 more: completions 3..4");
+	for (i = 0; i < 5; i++)
+		free(bufs[i]);
 	shutdown(d, SHUT_WR);
 	peer_eof("the peer read every byte, then EOF");
 }
