@@ -71,6 +71,7 @@ enum nfw_tcp_state {
 #define NFW_CF_CORK		(1u << 10)	/* TCP_CORK: no partial segment */
 #define NFW_CF_MORE		(1u << 11)	/* this SEND's round: as corked */
 #define NFW_CF_URGENT		(1u << 12)	/* URG seen: take no new data */
+#define NFW_CF_WAKEUP		(1u << 13)	/* probe timer: send a held tail */
 #define NFW_CF_PRESSURE_ASKED	(1u << 15)	/* restore asked: memory short */
 
 /* Pending news for the OS, flushed to the event ring in this order. */

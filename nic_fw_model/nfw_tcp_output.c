@@ -541,7 +541,7 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 		if (len == mss)
 			send = true;
 		else if ((c->flags & (NFW_CF_CORK | NFW_CF_MORE)) &&
-			 !(fin && len == avail))
+			 !(c->flags & NFW_CF_WAKEUP) && !(fin && len == avail))
 			send = false;	/* corked: full segments, or FIN */
 		else if (len && len == avail &&
 			 (off == 0 || (c->flags & NFW_CF_NODELAY) || fin))
@@ -593,8 +593,14 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 		c->t_persist = 0;
 	}
 
-	/* a zero window with data waiting: probe it (RFC 9293 3.8.6.1) */
-	if (c->snd_wnd == 0 && SEQ_GT(c->write_seq, c->snd_una) &&
+	/*
+	 * A zero window with data waiting: probe it (RFC 9293 3.8.6.1).  A
+	 * corked (or MSG_MORE) tail with nothing in flight waits for the same
+	 * timer, as in Linux (tcp_check_probe_timer()): when it fires, the
+	 * tail goes out (tcp_write_wakeup(), the "200 ms ceiling" of cork).
+	 */
+	if ((c->snd_wnd == 0 || SEQ_GT(c->write_seq, c->snd_nxt)) &&
+	    SEQ_GT(c->write_seq, c->snd_una) &&
 	    c->snd_nxt == c->snd_una && !c->t_rexmt && !c->t_persist) {
 		c->probe_start_ms = 0;	/* a new zero window */
 		if (!c->persist_ms)

@@ -73,8 +73,11 @@ static void nfw_timer_persist(struct nfw *fw, struct nfw_conn *c)
 {
 	c->t_persist = 0;
 	if (c->snd_wnd || !SEQ_GT(c->write_seq, c->snd_una)) {
+		/* an open window: what cork held back goes now (write wakeup) */
 		c->persist_ms = 0;
+		c->flags |= NFW_CF_WAKEUP;
 		nfw_tcp_output(fw, c);
+		c->flags &= ~NFW_CF_WAKEUP;
 		return;
 	}
 	/*

@@ -192,6 +192,35 @@ void test_cork_and_more(void)
 	host_fini(&h);
 }
 
+/*
+ * A corked tail with nothing in flight is not held for ever: the probe
+ * timer sends it after the RTO, as Linux's tcp_write_wakeup() does (the
+ * "200 ms ceiling" of TCP_CORK); a MSG_MORE tail the same.
+ */
+void test_cork_probe_timer(void)
+{
+	struct fw_host h;
+	uint32_t cid = fw_conn_setup(&h);
+	unsigned int n;
+
+	settle(&h);
+	n = h.data_frames;
+	CHECK(ctrl(&h, cid, CHW_CC_CORK, 1) == 0);
+	send_data(&h, cid, 100, CHW_SEND_PSH);
+	advance(&h, 100);
+	CHECK(h.data_frames == n);		/* held for now */
+	advance(&h, NFW_RTO_MAX_MS);
+	CHECK(h.data_frames == n + 1);		/* the probe timer sent it */
+	settle(&h);
+	n = h.data_frames;
+	send_data(&h, cid, 100, CHW_SEND_MORE);
+	advance(&h, 100);
+	CHECK(h.data_frames == n);
+	advance(&h, NFW_RTO_MAX_MS);
+	CHECK(h.data_frames == n + 1);
+	host_fini(&h);
+}
+
 /* Keepalive in CLOSE_WAIT too, with the OS's interval and count; then
  * ETIMEDOUT and a reset. */
 void test_keepalive_close_wait(void)
