@@ -9,7 +9,8 @@
  *
  * Only plain TCP sockets of user space qualify: not kernel sockets, not
  * sockets with a ULP (kTLS, MPTCP subflows), not ones already ours.
- * Listeners made before the module loaded are not seen.
+ * Listeners made before the module loaded are found in TCP's listening
+ * hash at load.
  *
  * The ops hold no module reference, so that rmmod works while servers
  * run: unloading gives every listener TCP's ops back (they are all in the
@@ -233,8 +234,8 @@ static struct kretprobe bp_listen_krp = {
 	.maxactive = 64,
 };
 
-/* Give every listener TCP's ops back and wake its acceptors to restart. */
-static void bp_listeners_release(void)
+/* fn on every socket in TCP's listening hash, under its bucket's lock. */
+static void bp_listeners_each(void (*fn)(struct sock *sk))
 {
 	struct inet_hashinfo *h = &tcp_hashinfo;
 	unsigned int i;
@@ -245,15 +246,31 @@ static void bp_listeners_release(void)
 		struct sock *sk;
 
 		spin_lock_bh(&ilb->lock);
-		sk_nulls_for_each(sk, node, &ilb->nulls_head) {
-			struct socket *sock = sk->sk_socket;
-
-			if (sock && bp_ops_ours(READ_ONCE(sock->ops))) {
-				WRITE_ONCE(sock->ops, bp_base_ops(sock->ops));
-				wake_up_interruptible_all(sk_sleep(sk));
-			}
-		}
+		sk_nulls_for_each(sk, node, &ilb->nulls_head)
+			fn(sk);
 		spin_unlock_bh(&ilb->lock);
+	}
+}
+
+/*
+ * Loading: listeners made before the module get our ops as a new one
+ * would (an acceptor already asleep in TCP's accept() takes one more
+ * connection on the host stack; its next call is ours).
+ */
+static void bp_listener_adopt(struct sock *sk)
+{
+	if (sk->sk_socket)
+		bp_intercept_listener(sk->sk_socket);
+}
+
+/* Unloading: TCP's ops back, and the acceptors woken to restart. */
+static void bp_listener_release(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+
+	if (sock && bp_ops_ours(READ_ONCE(sock->ops))) {
+		WRITE_ONCE(sock->ops, bp_base_ops(sock->ops));
+		wake_up_interruptible_all(sk_sleep(sk));
 	}
 }
 
@@ -275,8 +292,10 @@ int bp_intercept_init(void)
 		       err);
 		kfree(bp_ops4);
 		kfree(bp_ops6);
+		return err;
 	}
-	return err;
+	bp_listeners_each(bp_listener_adopt);
+	return 0;
 }
 
 /* TCP's own operations back in ops, for sockets that copied them. */
@@ -292,7 +311,7 @@ static void bp_ops_restore(struct proto_ops *ops, const struct proto_ops *base)
 void bp_intercept_stop(void)
 {
 	unregister_kretprobe(&bp_listen_krp);
-	bp_listeners_release();
+	bp_listeners_each(bp_listener_release);
 	/* see bp_ops4: kernel code only, and kept (a few hundred bytes) */
 	bp_ops_restore(bp_ops4, &inet_stream_ops);
 	spin_lock(&bp_ops_lock);
