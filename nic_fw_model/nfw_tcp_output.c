@@ -368,6 +368,25 @@ void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
 }
 
 /*
+ * A segment of a burst that reaches the end of the pair the fetch cursor
+ * holds, or lies past it (then the walk moves the cursor on): fetched as
+ * nfw_tcp_xmit_win() fetches it, with PSH if it ends an application
+ * write.  Whatever follows it in the burst comes here too (it starts at
+ * or past that end), so PSH is taken off again here.  Returns -1 if the
+ * send queue could not be read.
+ */
+static __attribute__((noinline)) int
+nfw_burst_edge(struct nfw *fw, struct nfw_conn *c, uint32_t seq, uint8_t *th,
+	       uint8_t *buf, uint32_t mss)
+{
+	if (nfw_send_fetch(fw, c, seq - c->snd_una, buf, mss))
+		return -1;
+	th[13] = seq + mss == c->fetch_psh_end ? NFW_TCP_ACK | NFW_TCP_PSH :
+						 NFW_TCP_ACK;
+	return 0;
+}
+
+/*
  * n full segments of new data, one after the other, each what the loop
  * of nfw_tcp_output() would send through nfw_tcp_xmit_win(): the headers
  * are built once, and for each segment only what differs is written (the
@@ -376,19 +395,28 @@ void nfw_tcp_send_ctl(struct nfw *fw, struct nfw_conn *c, uint32_t seq,
  * out of order, snd_nxt at snd_max) and that none of the n is the
  * queue's last (FIN, Nagle and cork are the loop's).  A segment that
  * ends an application write carries PSH, as Linux's GSO puts it on the
- * last segment of a write.  Returns -1 if the send queue could not be
- * read.
+ * last segment of a write.
+ *
+ * Where the next PSH may fall is known before the segments go: only at
+ * the end of the pair the fetch cursor holds ([base, bound) of the
+ * sequence space, at addr in host memory).  A segment that ends short of
+ * bound is one DMA from addr, with no other test; the one that reaches
+ * bound, and the next one (which starts a pair), go through
+ * nfw_burst_edge(), which moves the cursor, sets or clears PSH, and
+ * gives the next bound.  The counters are summed once, after the loop.
+ * Returns -1 if the send queue could not be read.
  */
 static int nfw_tcp_burst(struct nfw *fw, struct nfw_conn *c, uint32_t n,
 			 uint32_t mss, int *win)
 {
-	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th;
-	uint32_t thl, l4_len, flen, seq = c->snd_nxt, i;
+	uint8_t *f = fw->pkt, *ip = f + NFW_ETH_HLEN, *th, *data;
+	uint32_t thl, l4_len, flen, seq = c->snd_nxt, i, base, bound;
 	uint16_t ip_id = c->ip_id;
-	uint64_t ipsum = 0, tsum;
+	uint64_t ipsum = 0, tsum, addr;
 	int ret = 0;
 
 	th = nfw_tcp_hdr_start(fw, c, &thl);
+	data = th + thl;
 	if (*win < 0)
 		*win = nfw_tcp_window(c);
 	nfw_put_be16(th + 14, *win);
@@ -409,16 +437,29 @@ static int nfw_tcp_burst(struct nfw *fw, struct nfw_conn *c, uint32_t n,
 		c->rtt_seq = seq;
 		c->rtt_start_ms = fw->now_ms;
 	}
+	/* no cursor, or one behind us: the first segment is an edge */
+	base = c->fetch_seq;
+	addr = c->fetch_addr;
+	bound = c->fetch_pair && SEQ_LEQ(base, seq) ? base + c->fetch_len :
+						      seq;
 	for (i = 0; i < n; i++, seq += mss) {
-		if (nfw_send_fetch(fw, c, seq - c->snd_una, th + thl, mss)) {
-			ret = -1;
-			break;
+		if (__builtin_expect(SEQ_LT(seq + mss, bound), 1)) {
+			if (fw->ops.dma_read(fw->opaque, addr + (seq - base),
+					     data, mss)) {
+				nfw_dma_error(fw, addr + (seq - base), mss,
+					      "tcp send");
+				ret = -1;
+				break;
+			}
+		} else {
+			if (nfw_burst_edge(fw, c, seq, th, data, mss)) {
+				ret = -1;
+				break;
+			}
+			base = c->fetch_seq;
+			addr = c->fetch_addr;
+			bound = base + c->fetch_len;
 		}
-		/* PSH where an application write ends (the fetch's pair) */
-		if (__builtin_expect(seq + mss == c->fetch_psh_end, 0))
-			th[13] = NFW_TCP_ACK | NFW_TCP_PSH;
-		else if (__builtin_expect(th[13] != NFW_TCP_ACK, 0))
-			th[13] = NFW_TCP_ACK;
 		nfw_put_be32(th + 4, seq);
 		if (!c->v6) {
 			nfw_put_be16(ip + 4, ip_id);

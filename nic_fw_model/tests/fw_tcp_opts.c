@@ -463,6 +463,36 @@ void test_psh_on_write_end(void)
 	host_fini(&h);
 }
 
+/*
+ * PSH inside a burst, where writes and segments do not line up: only a
+ * segment that ends where a PSH write ends carries it (a write ending
+ * mid-segment gives none), wherever in the burst it falls.
+ */
+void test_psh_write_ends_in_burst(void)
+{
+	struct fw_host h;
+	uint32_t cid = fw_conn_setup(&h);
+	unsigned int i;
+
+	settle(&h);
+	CHECK(ctrl(&h, cid, CHW_CC_NODELAY, 1) == 0);
+	nfw_conn_by_cid(h.fw, cid)->snd_wnd = 0;
+	send_data(&h, cid, MSS / 2, CHW_SEND_PSH);		/* mid seg 0 */
+	send_data(&h, cid, MSS / 2 + 2 * MSS, CHW_SEND_PSH);	/* seg 2 */
+	send_data(&h, cid, 3 * MSS, 0);				/* seg 5 */
+	send_data(&h, cid, MSS, CHW_SEND_PSH);			/* seg 6 */
+	send_data(&h, cid, 100, 0);			/* the queue's end */
+	host_clear_frames(&h);
+	peer_seg(&h, CONN_RCV_NXT, h.seq_end, NFW_TCP_ACK, 0);
+	CHECK(h.nframes == 8);
+	for (i = 0; i < h.nframes && i < 8; i++) {
+		bool psh = TH(h.frames[i])[13] & NFW_TCP_PSH;
+
+		CHECK(psh == (i == 2 || i == 6 || i == 7));
+	}
+	host_fini(&h);
+}
+
 /* Handed off owing an ACK: Linux's delayed ACK, not one at once. */
 void test_handoff_no_ack(void)
 {

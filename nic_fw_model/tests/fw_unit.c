@@ -573,6 +573,7 @@ void test_sockopts_on_wire(void);
 void test_window_grows(void);
 void test_urgent_restore(void);
 void test_psh_on_write_end(void);
+void test_psh_write_ends_in_burst(void);
 void test_handoff_no_ack(void);
 
 static const struct fw_test tests[] = {
@@ -607,6 +608,7 @@ static const struct fw_test tests[] = {
 	{ "fw_window_grows", test_window_grows },
 	{ "fw_urgent_restore", test_urgent_restore },
 	{ "fw_psh_on_write_end", test_psh_on_write_end },
+	{ "fw_psh_write_ends_in_burst", test_psh_write_ends_in_burst },
 	{ "fw_handoff_no_ack", test_handoff_no_ack },
 	{ NULL, NULL },
 };
