@@ -508,11 +508,20 @@ static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
 static inline void nfw_tcp_ack_or_delay(struct nfw *fw,
 					struct nfw_conn *c, uint32_t len)
 {
-	if (len >= c->mss)
-		c->segs_unacked++;
-	nfw_tcp_grow_window(c);
-	if (c->segs_unacked >= 2 &&
-	    nfw_tcp_rcv_wnd(c) >= c->rcv_adv - c->rcv_wup)
+	uint32_t unacked = c->segs_unacked + (len >= c->mss);
+	uint32_t ssthresh = c->rcv_ssthresh, space;
+
+	/* once grown to the buffer, rcv_ssthresh is a test and no more */
+	if (__builtin_expect(ssthresh < c->rcvbuf, 0)) {
+		nfw_tcp_grow_window(c);
+		ssthresh = c->rcv_ssthresh;
+	}
+	/* read before the store below, which the compiler must assume
+	 * could change them (nfw_tcp_rcv_wnd(), from the locals) */
+	space = unacked >= 2 ? nfw_tcp_rcv_space(c) : 0;
+	c->segs_unacked = unacked;
+	if (unacked >= 2 && (space < ssthresh ? space : ssthresh) >=
+			    c->rcv_adv - c->rcv_wup)
 		c->flags |= NFW_CF_ACK_NOW;
 	else if (!c->t_delack)
 		c->t_delack = fw->now_ms + NFW_DELACK_MS;
@@ -635,6 +644,18 @@ static bool nfw_tcp_data_whole(struct nfw *fw, struct nfw_conn *c,
 }
 
 /*
+ * A segment with data came in, in order or not, new or not (Linux's
+ * data_segs_in and tcpi_last_data_recv).  Counted where the segment's
+ * length is tested anyway: in the predicted path's data branch, or once
+ * that path has said no.
+ */
+static inline void nfw_tcp_data_seen(struct nfw *fw, struct nfw_conn *c)
+{
+	c->data_segs_in++;
+	c->last_data_rx_ms = fw->now_ms;
+}
+
+/*
  * Header prediction (Van Jacobson's, as in FreeBSD's tcp_input()): in a
  * bulk transfer nearly every segment is either the next in-order data,
  * acknowledging nothing new, or a pure ACK of new data.  For these the
@@ -666,6 +687,7 @@ static bool nfw_tcp_predicted(struct nfw *fw, struct nfw_conn *c,
 		c->ts_recent_ms = fw->now_ms ? fw->now_ms : 1;
 	}
 	if (s->len) {
+		nfw_tcp_data_seen(fw, c);
 		c->dupacks = 0;
 		nfw_tcp_snd_wnd_update(c, s, s->wnd << c->snd_wscale);
 		if (!nfw_tcp_data_whole(fw, c, s))
@@ -692,14 +714,12 @@ static void nfw_tcp_input(struct nfw *fw, struct nfw_conn *c,
 	c->last_rx_ms = fw->now_ms;
 	c->keep_probes = 0;
 	c->segs_in++;
-	if (s.len) {
-		c->data_segs_in++;
-		c->last_data_rx_ms = fw->now_ms;
-	}
 	if (c->keepidle_ms)
 		c->t_keep = fw->now_ms + c->keepidle_ms;
 	if (nfw_tcp_predicted(fw, c, &s))
 		return;
+	if (s.len)
+		nfw_tcp_data_seen(fw, c);
 	if (c->state == NFW_TCPS_TIME_WAIT) {
 		nfw_tcp_time_wait(fw, c, &s);
 		return;
