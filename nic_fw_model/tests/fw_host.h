@@ -39,7 +39,6 @@ struct fw_host {
 	uint32_t tail[CHW_NUM_RINGS];
 	uint32_t ev_head;		/* next event to read */
 	uint64_t buf_next;		/* bump allocator for buffers */
-	uint64_t clock_skew_ns;		/* added to the clock: tests' time */
 };
 
 void host_init(struct fw_host *h, uint32_t tx, uint32_t rx, uint32_t cmd,
@@ -55,6 +54,7 @@ void host_doorbell(struct fw_host *h, unsigned int ring, uint32_t tail);
 void host_post_cmd(struct fw_host *h, const void *msg);
 bool host_next_event(struct fw_host *h, struct chw_msg *out);
 void host_clear_frames(struct fw_host *h);
+void host_clock_advance(struct fw_host *h, uint64_t ns);	/* tests' time */
 
 /* A named test; tables of them end with a NULL name. */
 struct fw_test {

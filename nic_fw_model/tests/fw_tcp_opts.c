@@ -4,8 +4,8 @@
  * options the OS passes down (CTRL), urgent data, PSH, and the wire
  * around handoff and TIME_WAIT, each as Linux puts it on the wire.
  *
- * Time is the host's clock moved forward (clock_skew_ns), so timers fire
- * when a test says.  A few checks read the control block (nfw_tcp.h) to
+ * Time is the host's clock moved forward (host_clock_advance()), so
+ * timers fire when a test says.  A few checks read the control block (nfw_tcp.h) to
  * make a state that frames alone would take long to reach.
  */
 #include <string.h>
@@ -97,7 +97,7 @@ static uint32_t advance(struct fw_host *h, uint64_t ms)
 	struct chw_msg ev;
 	uint32_t seen = 0;
 
-	h->clock_skew_ns += ms * 1000000ULL;
+	host_clock_advance(h, ms * 1000000ULL);
 	nfw_timer(h->fw);
 	nfw_run(h->fw);
 	while (host_next_event(h, &ev))
