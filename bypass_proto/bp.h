@@ -45,6 +45,8 @@ enum bp_refusal {
 	BP_REF_NO_SLOT,		/* the NIC advertised no free connection */
 	BP_REF_HEADROOM,	/* net.handoff.headroom: slots kept free */
 	BP_REF_ADAPTIVE,	/* net.handoff.adaptive: the NIC is full */
+	BP_REF_ECN,		/* ECN negotiated: the NIC does not do it */
+	BP_REF_BUSY,		/* a call began in TCP before the hold */
 	BP_REF_NIC,		/* the NIC answered the handoff with an error */
 	BP_REF_TIMEOUT,		/* the NIC did not answer in time */
 	BP_REF_NOMEM,		/* host buffers could not be allocated */
@@ -81,6 +83,7 @@ enum bp_counter {
 	BP_C_RESTORE_URGENT,	/* the NIC asked: the peer sent urgent data */
 	BP_C_RS_CALL,		/* restores for a call only TCP runs */
 	BP_C_ZC_COPIED,		/* MSG_ZEROCOPY sends copied, completed */
+	BP_C_ACTIVE_HELD,	/* connect()ed sockets held for a handoff */
 	BP_C_MSG_TX_BASE,	/* commands by opcode: + op */
 	BP_C_MSG_RX_BASE = BP_C_MSG_TX_BASE + 16,	/* events: + (op & 15) */
 	BP_C_COUNT = BP_C_MSG_RX_BASE + 16
@@ -146,6 +149,7 @@ struct bp_conn {
 	struct bp_host *held;		/* during a handoff: the hold ending */
 	bool cid_known;			/* in bn->conns under cid */
 	bool handing_off;		/* known to the NIC, not yet switched */
+	bool active;			/* made by connect(): policy by peer port */
 
 	/* receive ring: NIC fills [rx_read, rx_recv), posted to rx_posted */
 	struct bp_chunk rx[BP_MAX_CHUNKS];
@@ -235,9 +239,11 @@ struct bp_policy {
 	int adaptive;
 	int adaptive_low_pct;
 	int adaptive_high_pct;
+	int active;
 };
 extern struct bp_policy bp_policy;
 bool bp_port_allowed(u16 port);
+bool bp_conn_port_allowed(const struct bp_conn *bc);
 int bp_sysctl_init(void);
 void bp_sysctl_exit(void);
 
@@ -259,10 +265,12 @@ void bp_nic_remove(struct hnd_dev *hd);
 int bp_intercept_init(void);
 void bp_intercept_stop(void);
 const struct proto_ops *bp_ops_for(const struct proto_ops *base);
+bool bp_ops_learn(const struct proto_ops *base);
 bool bp_sk_is_bypass(const struct sock *sk);
 
 /* bp_handoff.c */
 struct bp_host;
+extern const char *const bp_refusal_names[BP_REF_COUNT];
 void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops,
 		    struct bp_host *held);
 void bp_handoffs_wait(void);
@@ -363,7 +371,10 @@ void bp_conn_kill(struct bp_conn *bc, int err);
 /* bp_host.c: restored sockets, which may be handed off again */
 void bp_host_init(void);
 struct bp_host *bp_host_alloc(struct sock *sk, struct proto *base_prot,
-			      const struct proto_ops *saved_ops);
+			      const struct proto_ops *saved_ops, bool active);
+bool bp_host_active(const struct bp_host *hs);
+bool bp_host_quiet(struct sock *sk);
+void bp_host_hold_connecting(struct sock *sk);
 void bp_host_install(struct sock *sk, struct bp_host *hs);
 void bp_host_drop(struct sock *sk);
 bool bp_host_holds(const struct sock *sk, const struct bp_host *hs);
@@ -371,6 +382,10 @@ int bp_host_handoff(struct sock *sk);
 int bp_host_handoff_all(void);
 void bp_host_release_all(void);
 int bp_nr_held_read(void);
+
+/* bp_active.c: connections made by connect() */
+int bp_active_init(void);
+void bp_active_stop(void);
 
 /* bp_forward.c: late packets */
 int bp_forward_init(void);

@@ -28,21 +28,26 @@ struct tcp_ulp_ops bp_ulp_ops = {
 	.release = bp_e_destroy,
 };
 
+/* Each refusal's name, for the log and /proc/net/handoff's refused_<name>. */
+const char *const bp_refusal_names[BP_REF_COUNT] = {
+	[BP_REF_DISABLED] = "disabled", [BP_REF_PORT] = "port",
+	[BP_REF_MAX] = "max_conns", [BP_REF_STATE] = "state",
+	[BP_REF_ROUTE] = "route", [BP_REF_NO_SLOT] = "no_slot",
+	[BP_REF_HEADROOM] = "headroom", [BP_REF_ADAPTIVE] = "adaptive",
+	[BP_REF_ECN] = "ecn", [BP_REF_BUSY] = "busy",
+	[BP_REF_NIC] = "nic", [BP_REF_TIMEOUT] = "timeout",
+	[BP_REF_NOMEM] = "nomem", [BP_REF_QUEUE] = "queue",
+};
+
 static void bp_refuse(struct sock *sk, enum bp_refusal why)
 {
-	static const char * const names[BP_REF_COUNT] = {
-		[BP_REF_DISABLED] = "disabled", [BP_REF_PORT] = "port",
-		[BP_REF_MAX] = "max_conns", [BP_REF_STATE] = "state",
-		[BP_REF_ROUTE] = "route", [BP_REF_NO_SLOT] = "no_slot",
-		[BP_REF_NIC] = "nic", [BP_REF_TIMEOUT] = "timeout",
-		[BP_REF_NOMEM] = "nomem", [BP_REF_QUEUE] = "queue",
-	};
-
 	bp_count(BP_C_REFUSED);
 	bp_count(BP_C_REF_BASE + why);
 	if (why >= BP_REF_NIC)
-		net_info_ratelimited("handoff: port %u stays on the host stack: %s\n",
-				     ntohs(inet_sk(sk)->inet_sport), names[why]);
+		net_info_ratelimited("handoff: port %u (peer's %u) stays on the host stack: %s\n",
+				     ntohs(inet_sk(sk)->inet_sport),
+				     ntohs(inet_sk(sk)->inet_dport),
+				     bp_refusal_names[why]);
 }
 
 static bool bp_is_v4(const struct sock *sk)
@@ -449,6 +454,11 @@ static int bp_handoff_locked(struct sock *sk, struct bp_conn *bc)
 	     sk->sk_prot != bc->base_prot || inet_csk(sk)->icsk_ulp_ops) ||
 	    rcu_access_pointer(sk->sk_filter) || tp->urg_data)
 		return BP_REF_STATE;
+	/* the firmware neither echoes nor sets CE: TCP keeps these */
+	if (tp->ecn_flags & TCP_ECN_OK)
+		return BP_REF_ECN;
+	if (bc->held && !bp_host_quiet(sk))
+		return BP_REF_BUSY;
 	bc->bn = bp_route(sk, bc, &mtu);
 	if (!bc->bn)
 		return BP_REF_ROUTE;
@@ -512,7 +522,10 @@ static void bp_handoff_one(struct sock *sk, const struct proto_ops *base_ops,
 		bp_refuse(sk, BP_REF_DISABLED);
 		return;
 	}
-	if (!bp_port_allowed(ntohs(inet_sk(sk)->inet_sport))) {
+	/* the service's port: ours if accepted, the peer's if connected */
+	if (!bp_port_allowed(ntohs(held && bp_host_active(held) ?
+				   inet_sk(sk)->inet_dport :
+				   inet_sk(sk)->inet_sport))) {
 		bp_refuse(sk, BP_REF_PORT);
 		return;
 	}
@@ -529,6 +542,7 @@ static void bp_handoff_one(struct sock *sk, const struct proto_ops *base_ops,
 	bc->base_prot = held ? bp_tcp_prot(sk) : sk->sk_prot;
 	bc->saved_ops = base_ops;
 	bc->held = held;
+	bc->active = held && bp_host_active(held);
 	bc->since = jiffies;
 	bc->tx_nr = 1;
 	INIT_LIST_HEAD(&bc->node);

@@ -14,6 +14,10 @@
  * connection the NIC has: a call dispatched to TCP a moment before the
  * switch waits at the gate and restarts into the bypass protocol.
  *
+ * A socket a program connect()ed is held the same way from the moment its
+ * connect() returns (bp_active.c), and handed off once established: at
+ * once, or at the first send or receive that finds it so.
+ *
  * What the core calls under the socket lock (backlog_rcv, release_cb,
  * keepalive) and outside process context (hashing) stays TCP's own: the
  * switch holds the same lock.  A held socket has TCP's proto_ops (its
@@ -35,6 +39,8 @@ struct bp_host {
 	atomic_t users;			/* callers inside TCP's operations */
 	bool closed;			/* the gate: under sk_callback_lock */
 	bool detached;			/* under bp_hosts_lock: let go once */
+	bool active;			/* made by connect() (bp_active.c) */
+	unsigned long connecting;	/* bit 0: hand off once established */
 	u32 pass;			/* under bp_hosts_lock */
 	spinlock_t lock;		/* callers */
 	struct list_head callers;
@@ -48,6 +54,7 @@ struct bp_host_caller {
 	struct task_struct *task;
 	bool restartable;		/* may be woken to restart */
 	bool kicked;
+	bool connected;			/* to hand the connection off first */
 };
 
 static LIST_HEAD(bp_hosts);
@@ -56,6 +63,7 @@ static atomic_t bp_nr_held = ATOMIC_INIT(0);
 static struct proto bp_hprot4, bp_hprot6;
 
 static void bp_h_release(struct sock *sk);
+static void bp_host_connected(struct sock *sk);
 
 static struct tcp_ulp_ops bp_host_ulp_ops = {
 	.name = "handoff-held",
@@ -80,6 +88,12 @@ bool bp_host_holds(const struct sock *sk, const struct bp_host *hs)
 	return bp_host_of(sk) == hs;
 }
 
+/* Made by connect(): net.handoff.ports applies to the peer's port. */
+bool bp_host_active(const struct bp_host *hs)
+{
+	return hs->active;
+}
+
 static void bp_host_put(struct bp_host *hs)
 {
 	if (refcount_dec_and_test(&hs->ref))
@@ -97,7 +111,7 @@ int bp_nr_held_read(void)
  * no memory).
  */
 struct bp_host *bp_host_alloc(struct sock *sk, struct proto *base_prot,
-			      const struct proto_ops *saved_ops)
+			      const struct proto_ops *saved_ops, bool active)
 {
 	struct bp_host *hs;
 
@@ -110,6 +124,7 @@ struct bp_host *bp_host_alloc(struct sock *sk, struct proto *base_prot,
 	hs->sk = sk;
 	hs->base_prot = base_prot;
 	hs->saved_ops = saved_ops;
+	hs->active = active;
 	refcount_set(&hs->ref, 1);
 	spin_lock_init(&hs->lock);
 	INIT_LIST_HEAD(&hs->callers);
@@ -197,6 +212,11 @@ static struct bp_host *bp_host_enter(struct sock *sk, struct bp_host_caller *c,
 	c->task = current;
 	c->restartable = restartable;
 	c->kicked = false;
+	/* a data call on a connect()ed socket now established: hand off */
+	c->connected = restartable && READ_ONCE(hs->connecting) &&
+		       (1 << inet_sk_state_load(sk)) &
+		       (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT) &&
+		       test_and_clear_bit(0, &hs->connecting);
 	spin_lock_bh(&hs->lock);
 	list_add(&c->node, &hs->callers);
 	spin_unlock_bh(&hs->lock);
@@ -287,6 +307,37 @@ static struct bp_host *bp_host_get(struct sock *sk)
 		refcount_inc(&hs->ref);
 	read_unlock_bh(&sk->sk_callback_lock);
 	return hs;
+}
+
+/*
+ * No thread asleep in TCP's code for sk (locked, its gate closed) but
+ * those the gate counted, who have all left: a call that began before
+ * the socket was held (one racing an active open's connect(), see
+ * bp_active.c) would sleep on after the switch in code that no longer
+ * sees the connection.  TCP's sleeps (for data, room, a connection) all
+ * wait with woken_wake_function; pollers do not.
+ */
+bool bp_host_quiet(struct sock *sk)
+{
+	struct wait_queue_entry *w;
+	struct socket_wq *wq;
+	unsigned long flags;
+	bool quiet = true;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (wq) {
+		spin_lock_irqsave(&wq->wait.lock, flags);
+		list_for_each_entry(w, &wq->wait.head, entry) {
+			if (w->func == woken_wake_function) {
+				quiet = false;
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&wq->wait.lock, flags);
+	}
+	rcu_read_unlock();
+	return quiet;
 }
 
 /* ---- handing off again --------------------------------------------------- */
@@ -408,11 +459,16 @@ void bp_host_release_all(void)
 	struct bp_host *__hs = bp_host_enter(sk, &__c, restartable);	\
 	int __ret = -ERESTARTSYS;					\
 									\
-	if (__hs)							\
+	if (__hs && unlikely(__c.connected)) {				\
+		bp_host_leave(__hs, &__c, 0);				\
+		bp_host_connected(sk);					\
+		__ret = READ_ONCE(sk->sk_prot)->call;			\
+	} else if (__hs) {						\
 		__ret = bp_host_leave(__hs, &__c,			\
 				      __hs->base_prot->call);		\
-	else								\
+	} else {							\
 		__ret = bp_restart();					\
+	}								\
 	__ret;								\
 })
 
@@ -485,6 +541,49 @@ static void bp_host_let_go(struct sock *sk)
 	lock_sock(sk);
 	bp_host_drop(sk);
 	release_sock(sk);
+}
+
+/*
+ * A connect()ed socket's connection is established, and no caller is
+ * inside the gate: hand it off, or, if the NIC cannot have it, let the
+ * socket be plain TCP, as a refused accepted one is.
+ */
+static void bp_host_connected(struct sock *sk)
+{
+	if (bp_host_handoff(sk))
+		bp_host_let_go(sk);
+}
+
+/*
+ * connect() returned on sk, in the connecting task (bp_active.c): hold the
+ * socket from now on, so that every call passes the gate, and hand the
+ * connection off once it is established: now, or at the first send or
+ * receive that finds it so (after a non-blocking connect()).
+ */
+void bp_host_hold_connecting(struct sock *sk)
+{
+	struct bp_host *hs = NULL;
+	bool now = false;
+
+	lock_sock(sk);
+	if ((sk->sk_prot == &tcp_prot ||
+	     (IS_ENABLED(CONFIG_IPV6) && sk->sk_prot == &tcpv6_prot)) &&
+	    !inet_csk(sk)->icsk_ulp_ops && sk->sk_socket &&
+	    (1 << sk->sk_state) &
+	    (TCPF_SYN_SENT | TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+		hs = bp_host_alloc(sk, sk->sk_prot, sk->sk_socket->ops, true);
+	if (hs) {
+		now = sk->sk_state != TCP_SYN_SENT;
+		if (!now)
+			set_bit(0, &hs->connecting);
+		write_lock_bh(&sk->sk_callback_lock);
+		bp_host_install(sk, hs);
+		write_unlock_bh(&sk->sk_callback_lock);
+		bp_count(BP_C_ACTIVE_HELD);
+	}
+	release_sock(sk);
+	if (now)
+		bp_host_connected(sk);
 }
 
 static int bp_h_setsockopt(struct sock *sk, int level, int optname,

@@ -177,6 +177,30 @@ static void bp_ops_build(struct proto_ops *ops, const struct proto_ops *base)
 	ops->set_rcvlowat = bp_set_rcvlowat_entry;
 }
 
+/*
+ * Whether we have a copy of base, a TCP socket's ops: IPv4's always;
+ * inet6_stream_ops is not exported, so the first IPv6 TCP socket seen
+ * (listening, or connecting: bp_active.c) teaches us its address.  Any
+ * context.
+ */
+bool bp_ops_learn(const struct proto_ops *base)
+{
+	if (base == &inet_stream_ops)
+		return true;
+	if (!IS_ENABLED(CONFIG_IPV6) || !base || base->family != PF_INET6 ||
+	    base->accept != inet_accept)
+		return false;
+	if (READ_ONCE(bp_base6))
+		return READ_ONCE(bp_base6) == base;
+	spin_lock(&bp_ops_lock);
+	if (!bp_base6) {
+		bp_ops_build(bp_ops6, base);
+		smp_store_release(&bp_base6, base);
+	}
+	spin_unlock(&bp_ops_lock);
+	return bp_base6 == base;
+}
+
 /* At inet_listen()'s return, in the kretprobe: may not sleep. */
 static void bp_intercept_listener(struct socket *sock)
 {
@@ -189,21 +213,11 @@ static void bp_intercept_listener(struct socket *sock)
 	    inet_csk(sk)->icsk_ulp_ops || READ_ONCE(bp_unloading) ||
 	    inet_sk_state_load(sk) != TCP_LISTEN)
 		return;
-	if (sk->sk_prot == &tcp_prot && base == &inet_stream_ops) {
-		ops = bp_ops4;
-	} else if (IS_ENABLED(CONFIG_IPV6) && sk->sk_prot == &tcpv6_prot &&
-		   base->family == PF_INET6 && base->accept == inet_accept) {
-		/* inet6_stream_ops is not exported: copy the first we see */
-		spin_lock(&bp_ops_lock);
-		if (!bp_base6) {
-			bp_ops_build(bp_ops6, base);
-			bp_base6 = base;
-		}
-		spin_unlock(&bp_ops_lock);
-		ops = bp_ops6;
-	} else {
+	if (!(sk->sk_prot == &tcp_prot ||
+	      (IS_ENABLED(CONFIG_IPV6) && sk->sk_prot == &tcpv6_prot)) ||
+	    !bp_ops_learn(base))
 		return;
-	}
+	ops = (struct proto_ops *)bp_ops_for(base);
 	WRITE_ONCE(sock->ops, ops);
 }
 

@@ -59,6 +59,7 @@ static int __init bp_init(void)
 	err = bp_intercept_init();
 	if (err)
 		goto err_forward;
+	bp_active_init();
 	err = hnd_client_register(&bp_client);
 	if (err)
 		goto err_intercept;
@@ -70,6 +71,8 @@ static int __init bp_init(void)
 err_client:
 	hnd_client_unregister(&bp_client);
 err_intercept:
+	WRITE_ONCE(bp_unloading, true);	/* task works queued do nothing */
+	bp_active_stop();
 	bp_intercept_stop();
 err_forward:
 	bp_forward_exit();
@@ -95,6 +98,7 @@ static void __exit bp_exit(void)
 	WRITE_ONCE(bp_unloading, true);
 	smp_mb();	/* pairs with bp_try_handoff() */
 	bp_policy_exit();
+	bp_active_stop();
 	bp_intercept_stop();
 	/* a handoff under way finishes (or fails) before the restore */
 	bp_handoffs_wait();

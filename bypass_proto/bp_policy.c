@@ -188,7 +188,7 @@ static enum bp_counter bp_why_restore(const struct bp_conn *bc, bool link_down)
 
 	if (link_down)
 		return BP_C_RS_LINK;
-	if (!bp_port_allowed(ntohs(bc->tuple.lport)))
+	if (!bp_conn_port_allowed(bc))
 		return BP_C_RS_POLICY;
 	if (bp_egress_moved(bc))
 		return BP_C_RS_ROUTE;

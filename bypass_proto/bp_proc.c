@@ -21,18 +21,6 @@ static const char * const bp_counter_names[BP_C_COUNT] = {
 	[BP_C_TRIED] = "handoff_tried",
 	[BP_C_OK] = "handoff_ok",
 	[BP_C_REFUSED] = "handoff_refused",
-	[BP_C_REF_BASE + BP_REF_DISABLED] = "refused_disabled",
-	[BP_C_REF_BASE + BP_REF_PORT] = "refused_port",
-	[BP_C_REF_BASE + BP_REF_MAX] = "refused_max_conns",
-	[BP_C_REF_BASE + BP_REF_STATE] = "refused_state",
-	[BP_C_REF_BASE + BP_REF_ROUTE] = "refused_route",
-	[BP_C_REF_BASE + BP_REF_NO_SLOT] = "refused_no_slot",
-	[BP_C_REF_BASE + BP_REF_HEADROOM] = "refused_headroom",
-	[BP_C_REF_BASE + BP_REF_ADAPTIVE] = "refused_adaptive",
-	[BP_C_REF_BASE + BP_REF_NIC] = "refused_nic",
-	[BP_C_REF_BASE + BP_REF_TIMEOUT] = "refused_timeout",
-	[BP_C_REF_BASE + BP_REF_NOMEM] = "refused_nomem",
-	[BP_C_REF_BASE + BP_REF_QUEUE] = "refused_queue",
 	[BP_C_FWD_PKTS] = "late_forwarded",
 	[BP_C_FWD_ICMP] = "late_icmp_forwarded",
 	[BP_C_FWD_DROPS] = "late_dropped",
@@ -56,6 +44,7 @@ static const char * const bp_counter_names[BP_C_COUNT] = {
 	[BP_C_RESTORE_URGENT] = "restore_asked_urgent",
 	[BP_C_RS_CALL] = "restored_call",
 	[BP_C_ZC_COPIED] = "zerocopy_copied",
+	[BP_C_ACTIVE_HELD] = "active_held",
 	[BP_C_MSG_TX_BASE + CHW_OP_HANDOFF] = "msg_handoff",
 	[BP_C_MSG_TX_BASE + CHW_OP_RESTORE] = "msg_restore",
 	[BP_C_MSG_TX_BASE + CHW_OP_SEND] = "msg_send",
@@ -115,6 +104,9 @@ static int bp_proc_show(struct seq_file *m, void *v)
 	seq_printf(m, "enabled %d\n", READ_ONCE(bp_policy.enable));
 	seq_printf(m, "offloaded %d\n", atomic_read(&bp_nr_offloaded));
 	seq_printf(m, "held %d\n", bp_nr_held_read());
+	for (i = 0; i < BP_REF_COUNT; i++)
+		seq_printf(m, "refused_%s %lld\n", bp_refusal_names[i],
+			   atomic64_read(&bp_counters[BP_C_REF_BASE + i]));
 	for (i = 0; i < BP_C_COUNT; i++)
 		if (bp_counter_names[i])
 			seq_printf(m, "%s %lld\n", bp_counter_names[i],

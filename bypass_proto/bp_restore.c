@@ -420,7 +420,8 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 	bp_load_state(sk, st, unread);
 	/* still open: held, so that it may be handed off again */
 	if (st->tcp_state != TCP_TIME_WAIT)
-		hs = bp_host_alloc(sk, bc->base_prot, bc->saved_ops);
+		hs = bp_host_alloc(sk, bc->base_prot, bc->saved_ops,
+				   bc->active);
 	bp_unswitch(sk, bc, hs);
 	if (!err)
 		err = bp_requeue(sk, bc, st, unread);

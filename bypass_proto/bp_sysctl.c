@@ -21,6 +21,7 @@ struct bp_policy bp_policy = {
 	.adaptive = 1,
 	.adaptive_low_pct = 10,
 	.adaptive_high_pct = 20,
+	.active = 0,
 };
 
 /*
@@ -48,6 +49,16 @@ bool bp_port_allowed(u16 port)
 	ok = !p || p->all || test_bit(port, p->map);
 	rcu_read_unlock();
 	return ok;
+}
+
+/*
+ * The port the list applies to: the local one for an accepted connection
+ * (the service's), the peer's for one made by connect().
+ */
+bool bp_conn_port_allowed(const struct bp_conn *bc)
+{
+	return bp_port_allowed(ntohs(bc->active ? bc->tuple.pport :
+					      bc->tuple.lport));
 }
 
 /* Parse "80 443,5000-5100" into p; -EINVAL on anything else. */
@@ -253,6 +264,16 @@ static struct ctl_table bp_sysctl_table[] = {
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= &bp_zero,
 		.extra2		= &bp_pct_max,
+	},
+	{
+		/* connections made by connect(): 0 never, 1 once established */
+		.procname	= "active",
+		.data		= &bp_policy.active,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &bp_zero,
+		.extra2		= &bp_one,
 	},
 	{ }
 };

@@ -113,8 +113,9 @@ xfer_to_peer() { # PORT BYTES SEED [FLOWS]
 	local port=$1 bytes=$2 seed=$3 flows=${4:-1} out
 	peer "hnd_xfer recv $PEER_CC --listen $port --bytes $bytes --seed $seed --flows $flows >recv.$port 2>&1 &" ||
 		fail "peer: could not start the receiver"
-	out=$(hnd_xfer send --connect "$PEER_ADDR:$port" --bytes "$bytes" \
-		--seed "$seed" --flows "$flows") || { echo "$out"; fail "send to peer"; }
+	out=$(hnd_xfer send ${GUEST_XFER_OPTS:-} --connect "$PEER_ADDR:$port" \
+		--bytes "$bytes" --seed "$seed" --flows "$flows") ||
+		{ echo "$out"; fail "send to peer"; }
 	echo "guest sent:   ${out##*summary}"
 	wait_for "peer 'grep -q ^summary recv.$port' >/dev/null" 60 ||
 		fail "peer receiver did not finish"
@@ -127,8 +128,9 @@ xfer_from_peer() { # PORT BYTES SEED [FLOWS]
 	local port=$1 bytes=$2 seed=$3 flows=${4:-1} out
 	peer "hnd_xfer send $PEER_CC --listen $port --bytes $bytes --seed $seed --flows $flows >send.$port 2>&1 &" ||
 		fail "peer: could not start the sender"
-	out=$(hnd_xfer recv --connect "$PEER_ADDR:$port" --bytes "$bytes" \
-		--seed "$seed" --flows "$flows") || { echo "$out"; fail "receive from peer"; }
+	out=$(hnd_xfer recv ${GUEST_XFER_OPTS:-} --connect "$PEER_ADDR:$port" \
+		--bytes "$bytes" --seed "$seed" --flows "$flows") ||
+		{ echo "$out"; fail "receive from peer"; }
 	echo "guest recvd:  ${out##*summary}"
 	wait_for "peer 'grep -q ^summary send.$port' >/dev/null" 60 ||
 		fail "peer sender did not finish"
@@ -212,7 +214,8 @@ bp_defaults() {
 	sysctl -qw net.handoff.enable=1 net.handoff.max_conns=4096 \
 		net.handoff.handoff_delay_ms=0 net.handoff.headroom=0 \
 		net.handoff.idle_restore_s=0 net.handoff.adaptive=1 \
-		net.handoff.adaptive_low_pct=10 net.handoff.adaptive_high_pct=20
+		net.handoff.adaptive_low_pct=10 net.handoff.adaptive_high_pct=20 \
+		net.handoff.active=0
 	# busybox sysctl does not write an empty value: every port
 	echo >/proc/sys/net/handoff/ports
 	[ -z "$(cat /proc/sys/net/handoff/ports)" ] || fail "ports not reset"

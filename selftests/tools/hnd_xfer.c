@@ -6,7 +6,7 @@
  *   hnd_xfer send|recv|duplex --listen PORT | --connect HOST:PORT
  *            [--flows K] [--bytes N] [--seed S] [--timeout SECS]
  *            [--rate BYTES_PER_SEC] [--rst-after N] [--delay-ms MS]
- *            [--bench] [--blocking]
+ *            [--bench] [--blocking] [--async-connect]
  *
  * Flow i carries the bytes of a stream fixed by (seed, i), so the receiver
  * checks every byte against what the sender must have sent, and both ends
@@ -20,7 +20,9 @@
  * before any byte moves, so that all K connections exist at once.
  * --blocking leaves the sockets blocking, so that sends wait for room and
  * receives for data inside the kernel (as most programs do); --cc sets the
- * sockets' congestion control (TCP_CONGESTION).  In
+ * sockets' congestion control (TCP_CONGESTION); --async-connect connects
+ * as event-driven clients do (non-blocking connect(), poll for POLLOUT,
+ * SO_ERROR), so the first data call meets a connection just established.  In
  * duplex mode each flow sends its stream and at the same time receives
  * and checks the answering stream (STREAM_REPLY_SEED) of the same length.
  *
@@ -84,6 +86,7 @@ static struct {
 	unsigned int delay_ms;		/* connected, silent, before moving */
 	bool bench;			/* stream work before and after */
 	bool blocking;			/* sockets left blocking */
+	bool async_connect;		/* non-blocking connect(), then poll */
 	const char *cc;			/* congestion control, or NULL */
 } opt = { .flows = 1, .bytes = 1 << 20, .seed = 1, .timeout = 600 };
 
@@ -113,7 +116,7 @@ static void usage(void)
 	fprintf(stderr, "usage: hnd_xfer send|recv --listen PORT | --connect HOST:PORT\n"
 		"                [--flows K] [--bytes N[KMG]] [--seed S] [--timeout SECS]\n"
 		"                [--rate BYTES_PER_SEC] [--rst-after N] [--delay-ms MS]\n"
-		"                [--bench] [--blocking]\n");
+		"                [--bench] [--blocking] [--async-connect]\n");
 	exit(2);
 }
 
@@ -131,6 +134,31 @@ static void set_nonblock(int fd)
 	if (opt.blocking)
 		return;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+/*
+ * connect() on a non-blocking socket, then wait for the outcome as
+ * event-driven clients do: POLLOUT, and the error in SO_ERROR.
+ */
+static int connect_async(int fd, const struct sockaddr *sa, socklen_t alen)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	socklen_t elen = sizeof(int);
+	int flags = fcntl(fd, F_GETFL), err = 0;
+
+	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	if (connect(fd, sa, alen) && errno != EINPROGRESS)
+		return -1;
+	if (poll(&p, 1, opt.timeout * 1000) != 1) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) || err) {
+		errno = err ?: errno;
+		return -1;
+	}
+	fcntl(fd, F_SETFL, flags);
+	return 0;
 }
 
 /* Connect to a numeric address, retrying while the peer is not listening. */
@@ -163,7 +191,9 @@ static int do_connect(double deadline)
 			return -1;
 		}
 		set_cc(fd);
-		if (connect(fd, (struct sockaddr *)&ss, alen) == 0)
+		if ((opt.async_connect ?
+		     connect_async(fd, (struct sockaddr *)&ss, alen) :
+		     connect(fd, (struct sockaddr *)&ss, alen)) == 0)
 			return fd;
 		err = errno;
 		close(fd);
@@ -335,6 +365,7 @@ int main(int argc, char **argv)
 		{ "bench", no_argument, NULL, 'B' },
 		{ "blocking", no_argument, NULL, 'k' },
 		{ "cc", required_argument, NULL, 'C' },
+		{ "async-connect", no_argument, NULL, 'A' },
 		{ }
 	};
 	struct flow *fl;
@@ -375,6 +406,7 @@ int main(int argc, char **argv)
 		case 'B': opt.bench = true; break;
 		case 'k': opt.blocking = true; break;
 		case 'C': opt.cc = optarg; break;
+		case 'A': opt.async_connect = true; break;
 		default: usage();
 		}
 	}
