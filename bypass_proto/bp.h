@@ -19,6 +19,23 @@
 #ifndef BP_H
 #define BP_H
 
+/*
+ * Lock order, outermost first (design.rst, "Lock order"):
+ *
+ *   bp_nics_lock		mutex: the NIC list; never held with a socket
+ *   the socket lock		lock_sock(), or bh_lock_sock() in softirq
+ *   sk->sk_callback_lock	written by bp_sk_switch()'s callers, read by
+ *				whoever looks at the ULP slot unlocked
+ *   bp_hosts_lock		under sk_callback_lock in bp_host_install()
+ *   bn->lock, bn->conns (its xarray lock), bp_all_lock,
+ *   bp_tuples_lock, hs->lock, a socket's wait queue lock
+ *				leaves: none is taken under another
+ *
+ * bp_srcu is no lock but every entry from the core holds it (rmmod waits
+ * in synchronize_srcu()); bp_ports_mutex and bp_ops_lock are taken alone.
+ * Sleeping is allowed under the socket lock (lock_sock()) only.
+ */
+
 #include <linux/hashtable.h>
 #include <linux/srcu.h>
 #include <linux/netdevice.h>
@@ -299,6 +316,8 @@ int bp_restart(void);
 /* bp_entry.c: the protocol swapped in, each operation under bp_srcu */
 int bp_proto_init(void);
 struct proto *bp_proto_for(const struct proto *base);
+void bp_sk_switch(struct sock *sk, const struct tcp_ulp_ops *ulp, void *ctx,
+		  struct proto *prot, const struct proto_ops *ops);
 void bp_e_destroy(struct sock *sk);
 
 /* bp_proto.c: the operations */

@@ -160,7 +160,6 @@ void bp_close(struct sock *sk, long timeout)
 /* The ULP release, from tcp_v4_destroy_sock(): our part of the teardown. */
 void bp_destroy(struct sock *sk)
 {
-	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct bp_conn *bc = bp_conn_of(sk);
 
 	if (!bc)
@@ -172,9 +171,13 @@ void bp_destroy(struct sock *sk)
 	spin_unlock_bh(&bp_all_lock);
 	bp_bufs_free(bc);
 	sk_wmem_queued_add(sk, -sk->sk_wmem_queued);
-	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
-	/* TCP's own teardown goes on with TCP's proto */
-	WRITE_ONCE(sk->sk_prot, bc->base_prot);
+	/*
+	 * TCP's own teardown goes on with TCP's proto; tcp_cleanup_ulp()
+	 * clears the ULP ops itself once we return.
+	 */
+	write_lock_bh(&sk->sk_callback_lock);
+	bp_sk_switch(sk, &bp_ulp_ops, NULL, bc->base_prot, NULL);
+	write_unlock_bh(&sk->sk_callback_lock);
 	atomic_dec(&bp_nr_offloaded);
 	kfree_rcu(bc, rcu);
 }

@@ -187,6 +187,33 @@ struct proto *bp_proto_for(const struct proto *base)
 	return NULL;
 }
 
+/*
+ * The one place a socket changes hands: to the bypass protocol
+ * (bp_handoff.c), to a hold (bp_host.c), back to TCP (bp_restore.c,
+ * bp_host.c) or to TCP for its teardown (bp_close.c).  The ULP slot, the
+ * proto, its backlog handler and, if given, the socket's ops are published
+ * together, under sk_callback_lock written (every reader of the slot
+ * outside the socket lock takes it) and the socket lock (or, for a dead
+ * socket being destroyed, its last reference): see "Lock order" in bp.h.
+ * prot is TCP's own or one of ours built on it, never a proto someone
+ * else swapped in (sockmap's, a ULP's): bp_handoff.c refuses those.
+ */
+void bp_sk_switch(struct sock *sk, const struct tcp_ulp_ops *ulp, void *ctx,
+		  struct proto *prot, const struct proto_ops *ops)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	lockdep_assert_held_write(&sk->sk_callback_lock);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sock_owned_by_me(sk);
+	rcu_assign_pointer(icsk->icsk_ulp_data, (void __rcu *)ctx);
+	WRITE_ONCE(icsk->icsk_ulp_ops, ulp);
+	sk->sk_backlog_rcv = prot->backlog_rcv;
+	WRITE_ONCE(sk->sk_prot, prot);
+	if (ops && sk->sk_socket)
+		WRITE_ONCE(sk->sk_socket->ops, ops);
+}
+
 bool bp_sk_is_bypass(const struct sock *sk)
 {
 	return READ_ONCE(sk->sk_prot)->close == bp_e_close;

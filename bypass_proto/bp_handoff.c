@@ -341,7 +341,6 @@ static void bp_quiesce_tcp(struct sock *sk)
 /* The NIC has it: the socket becomes a bypass socket. */
 static void bp_switch(struct sock *sk, struct bp_conn *bc, u32 sndq)
 {
-	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct proto *prot = bp_proto_for(bc->base_prot);
 
 	bp_quiesce_tcp(sk);
@@ -357,13 +356,9 @@ static void bp_switch(struct sock *sk, struct bp_conn *bc, u32 sndq)
 	bc->saved_sndbuf = sk->sk_sndbuf;
 	bc->saved_userlocks = sk->sk_userlocks;
 	write_lock_bh(&sk->sk_callback_lock);
-	rcu_assign_pointer(icsk->icsk_ulp_data, (void __rcu *)bc);
-	icsk->icsk_ulp_ops = &bp_ulp_ops;
-	sk->sk_backlog_rcv = bp_backlog_rcv;
-	WRITE_ONCE(sk->sk_prot, prot);
 	/* a held socket had TCP's ops: poll is ours again */
-	if (bc->held && sk->sk_socket)
-		WRITE_ONCE(sk->sk_socket->ops, bp_ops_for(bc->saved_ops));
+	bp_sk_switch(sk, &bp_ulp_ops, bc, prot,
+		     bc->held ? bp_ops_for(bc->saved_ops) : NULL);
 	write_unlock_bh(&sk->sk_callback_lock);
 	/* bp_conn_of(sk) is bc now: news goes the usual way */
 	WRITE_ONCE(bc->handing_off, false);
@@ -452,7 +447,8 @@ static int bp_handoff_locked(struct sock *sk, struct bp_conn *bc)
 	     sk->sk_state != TCP_CLOSE_WAIT) || tp->repair ||
 	    (bc->held ? !bp_host_holds(sk, bc->held) :
 	     sk->sk_prot != bc->base_prot || inet_csk(sk)->icsk_ulp_ops) ||
-	    rcu_access_pointer(sk->sk_filter) || tp->urg_data)
+	    rcu_access_pointer(sk->sk_filter) || tp->urg_data ||
+	    !bp_proto_for(bc->base_prot))	/* not TCP's own: sockmap's */
 		return BP_REF_STATE;
 	/* the firmware neither echoes nor sets CE: TCP keeps these */
 	if (tp->ecn_flags & TCP_ECN_OK)

@@ -140,16 +140,14 @@ struct bp_host *bp_host_alloc(struct sock *sk, struct proto *base_prot,
  */
 void bp_host_install(struct sock *sk, struct bp_host *hs)
 {
-	struct inet_connection_sock *icsk = inet_csk(sk);
-
 	spin_lock_bh(&bp_hosts_lock);
 	list_add_tail(&hs->node, &bp_hosts);
 	spin_unlock_bh(&bp_hosts_lock);
 	atomic_inc(&bp_nr_held);
-	rcu_assign_pointer(icsk->icsk_ulp_data, (void __rcu *)hs);
-	icsk->icsk_ulp_ops = &bp_host_ulp_ops;
-	WRITE_ONCE(sk->sk_prot, hs->base_prot == &tcp_prot ? &bp_hprot4 :
-							   &bp_hprot6);
+	/* TCP's ops: a held socket's poll is tcp_poll */
+	bp_sk_switch(sk, &bp_host_ulp_ops, hs,
+		     hs->base_prot == &tcp_prot ? &bp_hprot4 : &bp_hprot6,
+		     hs->saved_ops);
 }
 
 /*
@@ -157,10 +155,9 @@ void bp_host_install(struct sock *sk, struct bp_host *hs)
  * by its last user), unless a handoff took the ULP slot over.  Once per
  * hold: whoever comes second finds it done.
  */
-static void bp_host_detach(struct sock *sk, struct bp_host *hs)
+static void bp_host_detach(struct sock *sk, struct bp_host *hs,
+			   bool releasing)
 {
-	struct inet_connection_sock *icsk = inet_csk(sk);
-
 	spin_lock_bh(&bp_hosts_lock);
 	if (hs->detached) {
 		spin_unlock_bh(&bp_hosts_lock);
@@ -170,12 +167,11 @@ static void bp_host_detach(struct sock *sk, struct bp_host *hs)
 	list_del_init(&hs->node);
 	spin_unlock_bh(&bp_hosts_lock);
 	atomic_dec(&bp_nr_held);
+	/* tcp_cleanup_ulp(), releasing, clears the ULP ops once we return */
 	write_lock_bh(&sk->sk_callback_lock);
-	if (bp_host_of(sk) == hs) {
-		icsk->icsk_ulp_ops = NULL;
-		rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
-		WRITE_ONCE(sk->sk_prot, hs->base_prot);
-	}
+	if (bp_host_of(sk) == hs)
+		bp_sk_switch(sk, releasing ? &bp_host_ulp_ops : NULL, NULL,
+			     hs->base_prot, NULL);
 	write_unlock_bh(&sk->sk_callback_lock);
 	bp_host_put(hs);
 }
@@ -369,7 +365,7 @@ int bp_host_handoff(struct sock *sk)
 		taken = gone && (now || bp_sk_is_bypass(sk));
 		read_unlock_bh(&sk->sk_callback_lock);
 		if (gone)
-			bp_host_detach(sk, hs);
+			bp_host_detach(sk, hs, false);
 		if (taken) {
 			bp_count(BP_C_REHANDOFF);
 			err = 0;
@@ -435,7 +431,7 @@ void bp_host_release_all(void)
 		if (bp_host_gate_close(sk, hs, MAX_SCHEDULE_TIMEOUT)) {
 			lock_sock(sk);
 			if (bp_host_of(sk) == hs)
-				bp_host_detach(sk, hs);
+				bp_host_detach(sk, hs, false);
 			release_sock(sk);
 			bp_host_gate_open(hs);
 		} else {
@@ -532,7 +528,7 @@ void bp_host_drop(struct sock *sk)
 	struct bp_host *hs = bp_host_of(sk);
 
 	if (hs)
-		bp_host_detach(sk, hs);
+		bp_host_detach(sk, hs, false);
 }
 
 /* Stop holding sk (it becomes plain TCP): for what only TCP may do. */
@@ -650,7 +646,7 @@ static void bp_h_release(struct sock *sk)
 
 	hs = bp_host_of(sk);
 	if (hs)
-		bp_host_detach(sk, hs);
+		bp_host_detach(sk, hs, true);
 	BP_LEAVE();
 }
 

@@ -225,22 +225,16 @@ static void bp_load_state(struct sock *sk, const struct chw_conn_state *st,
  */
 void bp_unswitch(struct sock *sk, struct bp_conn *bc, struct bp_host *hs)
 {
-	struct inet_connection_sock *icsk = inet_csk(sk);
-
 	if (!(bc->flags & BP_F_NIC_FREED))
 		bp_conn_unlink(bc);
 	spin_lock_bh(&bp_all_lock);
 	list_del_init(&bc->all_node);
 	spin_unlock_bh(&bp_all_lock);
 	write_lock_bh(&sk->sk_callback_lock);
-	icsk->icsk_ulp_ops = NULL;
-	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
-	sk->sk_backlog_rcv = bc->base_prot->backlog_rcv;
-	WRITE_ONCE(sk->sk_prot, bc->base_prot);
 	if (hs)
 		bp_host_install(sk, hs);
-	if (sk->sk_socket && bc->saved_ops)
-		WRITE_ONCE(sk->sk_socket->ops, bc->saved_ops);
+	else
+		bp_sk_switch(sk, NULL, NULL, bc->base_prot, bc->saved_ops);
 	write_unlock_bh(&sk->sk_callback_lock);
 	sk_wmem_queued_add(sk, -sk->sk_wmem_queued);
 	sk->sk_userlocks = bc->saved_userlocks;

@@ -278,6 +278,20 @@ sc_done() {
 	fi
 }
 
+# sc_on_off BASE FN: FN's scenarios (sc_run ... $((base + i))) with offload
+# on, ports from BASE, then off, from BASE + 50; then sc_same.
+sc_on_off() {
+	local mode
+	for mode in on off; do
+		base=$1
+		[ $mode = on ] || base=$(( $1 + 50 ))
+		sc_mode $mode
+		"$2"
+		sc_done
+	done
+	sc_same
+}
+
 # sc_same: both runs passed, with the same checks.
 sc_same() {
 	[ -z "${SC_BAD:-}" ] || fail "see above"

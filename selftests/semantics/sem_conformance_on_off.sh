@@ -13,10 +13,7 @@ bp_defaults
 dmesg_mark
 off0=$(hp_stat offloaded); closed0=$(hp_ended)
 SLOW="--rcvbuf 16384"
-for mode in on off; do
-	base=6100
-	[ $mode = on ] || base=6150
-	sc_mode $mode
+scenarios() {
 	sc_run poll_data $((base + 1)) "" "$SLOW"
 	sc_run poll_reset $((base + 2))
 	sc_run reset_read $((base + 3))
@@ -45,9 +42,8 @@ for mode in on off; do
 	sc_run urgent_out $((base + 26))
 	sc_run zerocopy $((base + 27))
 	sc_run splice $((base + 28))
-	sc_done
-done
-sc_same
+}
+sc_on_off 6100 scenarios
 n=$(wc -l </tmp/sc_checks.on)
 [ "$n" -ge 40 ] || fail "only $n checks"
 grep -E '^(restored_call|restore_asked_urgent|zerocopy_copied|command_stale|command_errors) ' /proc/net/handoff

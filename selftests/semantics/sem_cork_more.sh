@@ -6,12 +6,8 @@
 hnd_up
 bp_defaults
 dmesg_mark
-for mode in on off; do
-	base=6600
-	[ $mode = on ] || base=6650
-	sc_mode $mode
+scenarios() {
 	sc_run cork $((base + 1))
-	sc_done
-done
-sc_same
+}
+sc_on_off 6600 scenarios
 dmesg_check

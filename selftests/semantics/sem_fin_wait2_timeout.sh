@@ -9,14 +9,10 @@ dmesg_mark
 fin0=$(cat /proc/sys/net/ipv4/tcp_fin_timeout)
 sysctl -qw net.ipv4.tcp_fin_timeout=3
 off0=$(hp_stat offloaded)
-for mode in on off; do
-	base=6900
-	[ $mode = on ] || base=6950
-	sc_mode $mode
+scenarios() {
 	sc_run fin_wait2 $((base + 1))
-	sc_done
-done
+}
+sc_on_off 6900 scenarios
 sysctl -qw net.ipv4.tcp_fin_timeout=$fin0
-sc_same
 [ "$(hp_stat offloaded)" -le "$off0" ] || fail "the NIC still holds the orphan"
 dmesg_check

@@ -6,12 +6,8 @@
 hnd_up
 bp_defaults
 dmesg_mark
-for mode in on off; do
-	base=6400
-	[ $mode = on ] || base=6450
-	sc_mode $mode
+scenarios() {
 	sc_run splice $((base + 1))
-	sc_done
-done
-sc_same
+}
+sc_on_off 6400 scenarios
 dmesg_check

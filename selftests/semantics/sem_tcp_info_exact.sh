@@ -8,14 +8,10 @@ hnd_up
 bp_defaults
 dmesg_mark
 info0=$(hp_stat msg_info)
-for mode in on off; do
-	base=6200
-	[ $mode = on ] || base=6250
-	sc_mode $mode
+scenarios() {
 	sc_run tcp_info $((base + 1)) "--presend 5000" "--presend 5000"
-	sc_done
-done
-sc_same
+}
+sc_on_off 6200 scenarios
 [ "$(hp_stat msg_info)" -gt "$info0" ] || fail "TCP_INFO never asked the NIC"
 echo "INFO commands: $(( $(hp_stat msg_info) - info0 ))"
 dmesg_check

@@ -10,15 +10,11 @@ hnd_up
 bp_defaults
 dmesg_mark
 urg0=$(hp_stat restore_asked_urgent); call0=$(hp_stat restored_call)
-for mode in on off; do
-	base=6300
-	[ $mode = on ] || base=6350
-	sc_mode $mode
+scenarios() {
 	sc_run urgent_in $((base + 1))
 	sc_run urgent_out $((base + 2))
-	sc_done
-done
-sc_same
+}
+sc_on_off 6300 scenarios
 [ "$(hp_stat restore_asked_urgent)" -eq $((urg0 + 1)) ] ||
 	fail "restore_asked_urgent $urg0 -> $(hp_stat restore_asked_urgent), expected one more"
 [ "$(hp_stat restored_call)" -ge $((call0 + 1)) ] ||

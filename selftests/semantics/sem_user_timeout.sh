@@ -7,12 +7,8 @@ hnd_up
 hnd_up2
 bp_defaults
 dmesg_mark
-for mode in on off; do
-	base=6800
-	[ $mode = on ] || base=6850
-	sc_mode $mode
+scenarios() {
 	SC_ADDR=$GUEST_ADDR2 sc_run user_timeout $((base + 1)) "" "--link tap1"
-	sc_done
-done
-sc_same
+}
+sc_on_off 6800 scenarios
 dmesg_check

@@ -8,14 +8,10 @@ hnd_up
 bp_defaults
 dmesg_mark
 zc0=$(hp_stat zerocopy_copied)
-for mode in on off; do
-	base=6500
-	[ $mode = on ] || base=6550
-	sc_mode $mode
+scenarios() {
 	sc_run zerocopy $((base + 1))
-	sc_done
-done
-sc_same
+}
+sc_on_off 6500 scenarios
 [ "$(hp_stat zerocopy_copied)" -eq $((zc0 + 5)) ] ||
 	fail "zerocopy_copied $zc0 -> $(hp_stat zerocopy_copied), expected 5 more"
 dmesg_check
