@@ -31,7 +31,7 @@ module: deps
 
 qemu: deps
 	@mkdir -p $(BUILD)
-	@ln -sfn "$$(bash scripts/build-qemu.sh | tail -n 1)" $(BUILD)/qemu-system-x86_64
+	@bash scripts/build-qemu.sh $(BUILD)/qemu-system-x86_64 >/dev/null
 
 tools: deps
 	$(MAKE) -C selftests/tools BUILD=$(BUILD)
@@ -46,7 +46,7 @@ fw-test: deps
 fw-harness: deps tools
 	$(MAKE) -C nic_fw_model/harness BUILD=$(BUILD) check
 
-SUITES := nic bypass restore semantics
+SUITES := nic bypass restore semantics apps
 
 # Every suite runs even if an earlier one failed; the summary decides.
 # The firmware's instructions per packet (callgrind).
@@ -65,7 +65,8 @@ demo: all
 
 # The guest-instruction counter (a TCG plugin) for the QEMU just built.
 bench-plugin: qemu
-	$(MAKE) -C bench BUILD=$(BUILD)
+	$(MAKE) -C bench BUILD=$(BUILD) \
+		QEMU_BUILD=$$(cat $(BUILD)/qemu-system-x86_64.build)
 
 # Offload on and off side by side (needs root); not a test: no verdict
 # on speed, only figures.  BENCH_MB: megabytes each way per bulk phase;

@@ -25,17 +25,31 @@
 
 #include "bp.h"
 
-/* Room for the state block and every send range the NIC may hold. */
+/*
+ * Room for the state block, every send range the NIC may hold, and the
+ * connection's figures (CHW_RESTORE_INFO).
+ */
+#define BP_RESTORE_RANGES	(CHW_CONN_SEND_SLOTS + BP_MAX_CHUNKS)
 #define BP_RESTORE_BUF	(sizeof(struct chw_conn_state) + \
-			 (CHW_CONN_SEND_SLOTS + BP_MAX_CHUNKS) * \
-			 sizeof(struct chw_send_range))
+			 BP_RESTORE_RANGES * sizeof(struct chw_send_range) + \
+			 sizeof(struct chw_conn_info))
+
+/* Where the figures start, after the state block and nr send ranges. */
+static size_t bp_restore_info_at(u16 nr)
+{
+	return sizeof(struct chw_conn_state) +
+	       nr * sizeof(struct chw_send_range);
+}
 
 /* Ask the NIC for bc's state; it lets the connection go if it answers. */
 static int bp_fetch_state(struct bp_conn *bc, struct chw_conn_state *st)
 {
+	struct chw_ev_done done;
+	u16 nr;
 	struct device *dev = &bc->bn->hd->pdev->dev;
 	struct chw_cmd_restore c = {
 		.op = CHW_OP_RESTORE,
+		.flags = CHW_RESTORE_INFO,
 		.buf_len = cpu_to_le16(BP_RESTORE_BUF),
 		.cid = cpu_to_le32(bc->cid),
 	};
@@ -47,15 +61,43 @@ static int bp_fetch_state(struct bp_conn *bc, struct chw_conn_state *st)
 		return -ENOMEM;
 	c.buf_addr = cpu_to_le64(dma);
 	bp_count(BP_C_MSG_TX_BASE + CHW_OP_RESTORE);
-	err = hnd_cmd_exec(bc->bn->hd, (struct chw_msg *)&c, NULL,
+	err = hnd_cmd_exec(bc->bn->hd, (struct chw_msg *)&c, &done,
 			   msecs_to_jiffies(bp_policy.handoff_timeout_ms));
 	if (err == -ETIMEDOUT)
 		return err;	/* the NIC may still write: leave it mapped */
 	dma_unmap_single(dev, dma, BP_RESTORE_BUF, DMA_FROM_DEVICE);
-	if (!err && (le16_to_cpu(st->version) != CHW_STATE_VERSION ||
-		     le16_to_cpu(st->hdr_len) != sizeof(*st)))
-		err = -EPROTO;
-	return err;
+	if (err)
+		return err;
+	nr = le16_to_cpu(st->nr_send);
+	if (le16_to_cpu(st->version) != CHW_STATE_VERSION ||
+	    le16_to_cpu(st->hdr_len) != sizeof(*st) ||
+	    nr > BP_RESTORE_RANGES ||
+	    le32_to_cpu(done.val) != bp_restore_info_at(nr) +
+				     sizeof(struct chw_conn_info))
+		return -EPROTO;
+	return 0;
+}
+
+/*
+ * TCP's counters go on from the NIC's (CHW_RESTORE_INFO): what the NIC
+ * counted since the handoff is added to what TCP had counted before it,
+ * as TCP_INFO showed them while offloaded (bp_info.c).
+ */
+static void bp_counters_back(struct sock *sk, const struct chw_conn_state *st)
+{
+	const struct chw_conn_info *ci = (const void *)st +
+		bp_restore_info_at(le16_to_cpu(st->nr_send));
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tp->total_retrans += le32_to_cpu(ci->total_retrans);
+	tp->segs_in += le32_to_cpu(ci->segs_in);
+	tp->segs_out += le32_to_cpu(ci->segs_out);
+	tp->data_segs_in += le32_to_cpu(ci->data_segs_in);
+	tp->data_segs_out += le32_to_cpu(ci->data_segs_out);
+	tp->bytes_sent += le64_to_cpu(ci->bytes_sent);
+	tp->bytes_retrans += le64_to_cpu(ci->bytes_retrans);
+	tp->bytes_acked += le64_to_cpu(ci->bytes_acked);
+	tp->bytes_received += le64_to_cpu(ci->bytes_received);
 }
 
 /*
@@ -434,6 +476,7 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 			sk_error_report(sk);
 	} else {
 		bp_resume_state(sk, st, bc->flags & BP_F_FIN_SENT);
+		bp_counters_back(sk, st);
 		*tw = st->tcp_state == TCP_TIME_WAIT;
 		bp_count(BP_C_RESTORED);
 	}

@@ -267,12 +267,19 @@ CHW_STATIC_ASSERT(sizeof(struct chw_cmd_handoff) == 16, "handoff size");
 /* ch_nic_restore: write the state to buf_addr and free the connection. */
 struct chw_cmd_restore {
 	__u8 op;		/* CHW_OP_RESTORE */
-	__u8 flags;		/* 0 */
+	__u8 flags;		/* CHW_RESTORE_* */
 	__le16 buf_len;		/* room at buf_addr */
 	__le32 cid;
 	__le64 buf_addr;	/* DMA address for struct chw_conn_state */
 };
 CHW_STATIC_ASSERT(sizeof(struct chw_cmd_restore) == 16, "restore size");
+/*
+ * After the state block and its send ranges, a struct chw_conn_info with
+ * the connection's figures as at the restore: its counters (segments,
+ * bytes, retransmissions since the handoff) go back into TCP's, so that
+ * TCP_INFO counts on across the move.  The answer's length includes it.
+ */
+#define CHW_RESTORE_INFO	(1u << 0)
 
 /* ch_nic_send: append len bytes at addr to the connection's send queue. */
 struct chw_cmd_send {
@@ -464,7 +471,7 @@ enum chw_restore_reason {
 /* Completion status; the driver maps each to an errno. */
 enum chw_status {
 	CHW_ST_OK		= 0,
-	CHW_ST_BAD_OP		= 1,	/* unknown opcode */
+	CHW_ST_BAD_OP		= 1,	/* unknown opcode (or flag) */
 	CHW_ST_BAD_CID		= 2,	/* no such connection (or stale) */
 	CHW_ST_BAD_LEN		= 3,	/* a length out of range */
 	CHW_ST_DMA		= 4,	/* an address outside guest memory */

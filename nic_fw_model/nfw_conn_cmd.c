@@ -74,15 +74,36 @@ static int nfw_cmd_info(struct nfw *fw, struct nfw_conn *c,
 static int nfw_cmd_restore(struct nfw *fw, struct nfw_conn *c,
 			   const struct chw_cmd_restore *m, uint32_t *written)
 {
+	bool with_info = m->flags & CHW_RESTORE_INFO;
+	uint32_t room = le16toh(m->buf_len);
+	uint64_t addr = le64toh(m->buf_addr);
+	struct chw_conn_info ci;
 	int st;
 
+	if (m->flags & ~CHW_RESTORE_INFO)
+		return CHW_ST_BAD_OP;
+	if (with_info) {
+		if (room < sizeof(ci))
+			return CHW_ST_BAD_LEN;
+		room -= sizeof(ci);
+	}
 	/* everything the OS has not heard yet comes before the state */
 	if (!nfw_conn_flush_one(fw, c))
 		return CHW_ST_NOT_READY;
-	st = nfw_tcp_export(fw, c, le64toh(m->buf_addr), le16toh(m->buf_len),
-			    written);
+	st = nfw_tcp_export(fw, c, addr, room, written);
 	if (st)
 		return st;
+	if (with_info) {
+		/* the figures as exported: nothing moves in between */
+		nfw_tcp_info(fw, c, &ci);
+		if (fw->ops.dma_write(fw->opaque, addr + *written, &ci,
+				      sizeof(ci))) {
+			nfw_dma_error(fw, addr + *written, sizeof(ci),
+				      "restore");
+			return CHW_ST_DMA;
+		}
+		*written += sizeof(ci);
+	}
 	nfw_conn_free(fw, c);
 	return CHW_ST_OK;
 }

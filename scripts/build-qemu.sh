@@ -7,7 +7,11 @@
 # copied into the tree only when their content changed: ninja then sees
 # exactly what changed, whichever clone the build runs from.
 #
-# Prints the path of the binary on its last line.
+# With OUT, the binary is copied there (and its build directory's path
+# into OUT.build) before the lock is let go: clones that build in turn
+# from the one tree each run the device and firmware of their own sources.
+#
+# Usage: build-qemu.sh [OUT].  Prints the binary's path on its last line.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,4 +91,12 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 log "building (only changed files recompile)"
 ninja -C "$build" -j "$JOBS" qemu-system-x86_64 >&2
-echo "$build/qemu-system-x86_64"
+if [ -n "${1:-}" ]; then
+	# a symlink there (older trees) is replaced, never written through
+	cp "$build/qemu-system-x86_64" "$1.tmp"
+	mv -f "$1.tmp" "$1"
+	echo "$build" >"$1.build"
+	echo "$1"
+else
+	echo "$build/qemu-system-x86_64"
+fi

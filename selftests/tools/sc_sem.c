@@ -379,7 +379,7 @@ static struct tcp_info tcp_info_now(void)
  */
 static void sc_tcp_info(void)
 {
-	struct tcp_info a, b;
+	struct tcp_info a, b, c;
 
 	if (opt.presend) {
 		wait_ioctl(SIOCINQ, opt.presend, WAIT_MS, "SIOCINQ");
@@ -432,6 +432,21 @@ static void sc_tcp_info(void)
 	      (unsigned long long)b.tcpi_bytes_acked,
 	      (unsigned long long)tx_off, a.tcpi_data_segs_out,
 	      b.tcpi_data_segs_out, a.tcpi_segs_in, b.tcpi_segs_in);
+	/* offloaded, TCP_CONGESTION restores first: TCP counts on */
+	if (setsockopt(d, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5))
+		die("TCP_CONGESTION");
+	c = tcp_info_now();
+	check(c.tcpi_bytes_acked == tx_off && c.tcpi_bytes_received == rx_off &&
+	      c.tcpi_data_segs_out >= b.tcpi_data_segs_out &&
+	      c.tcpi_segs_in >= b.tcpi_segs_in &&
+	      c.tcpi_bytes_sent >= b.tcpi_bytes_sent,
+	      "TCP_INFO after TCP_CONGESTION counts on: every byte each way",
+	      "acked %llu of %llu, received %llu of %llu, data segs out %u -> %u",
+	      (unsigned long long)c.tcpi_bytes_acked,
+	      (unsigned long long)tx_off,
+	      (unsigned long long)c.tcpi_bytes_received,
+	      (unsigned long long)rx_off, b.tcpi_data_segs_out,
+	      c.tcpi_data_segs_out);
 	shutdown(d, SHUT_WR);
 	peer_eof("the peer read every byte, then EOF");
 }
