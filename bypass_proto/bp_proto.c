@@ -142,13 +142,23 @@ static bool bp_send_needs_tcp(const struct msghdr *msg)
 	       msg->msg_controllen || msg->msg_ubuf;
 }
 
+/*
+ * SO_TIMESTAMPING's transmit timestamps: TCP takes them as its segments
+ * leave, which the NIC does not report.  Set for good (a setsockopt of
+ * SOL_SOCKET, which never reaches us), so the connection stays on TCP.
+ */
+static bool bp_send_timestamped(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_tsflags) & SOF_TIMESTAMPING_TX_RECORD_MASK;
+}
+
 int bp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct ubuf_info *uarg = NULL;
 	int ret;
 
-	if (bp_send_needs_tcp(msg)) {
-		ret = bp_restore_first(sk, false);
+	if (bp_send_needs_tcp(msg) || bp_send_timestamped(sk)) {
+		ret = bp_restore_first(sk, bp_send_timestamped(sk));
 		if (ret)
 			return ret;
 		return READ_ONCE(sk->sk_prot)->sendmsg(sk, msg, size);
@@ -191,6 +201,13 @@ int bp_sendpage(struct sock *sk, struct page *page, int offset,
 	struct iov_iter it;
 	int ret;
 
+	if ((flags & (MSG_OOB | MSG_EOR)) || bp_send_timestamped(sk)) {
+		ret = bp_restore_first(sk, bp_send_timestamped(sk));
+		if (ret)
+			return ret;
+		return READ_ONCE(sk->sk_prot)->sendpage(sk, page, offset, size,
+							flags);
+	}
 	iov_iter_bvec(&it, ITER_SOURCE, &bv, 1, size);
 	lock_sock(sk);
 	ret = bp_send_iter(sk, &it, flags);

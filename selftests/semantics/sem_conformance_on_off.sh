@@ -42,6 +42,7 @@ scenarios() {
 	sc_run urgent_out $((base + 26))
 	sc_run zerocopy $((base + 27))
 	sc_run splice $((base + 28))
+	sc_run tx_timestamp $((base + 29))
 }
 sc_on_off 6100 scenarios
 n=$(wc -l </tmp/sc_checks.on)

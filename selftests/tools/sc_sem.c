@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>	/* the full struct tcp_info */
@@ -630,6 +631,77 @@ static void sc_zerocopy(void)
 	peer_eof("the peer read every byte, then EOF");
 }
 
+/* ---- transmit timestamps ---------------------------------------------------- */
+
+/*
+ * The next SO_TIMESTAMPING message on the error queue: its key (OPT_ID:
+ * the byte it stamps), whether it is a software send timestamp with a
+ * time.  False if none comes within WAIT_MS.
+ */
+static bool ts_reap(uint32_t *key)
+{
+	double end = now() + WAIT_MS / 1000.0;
+
+	while (now() < end) {
+		char control[256];
+		struct msghdr msg = { .msg_control = control,
+				      .msg_controllen = sizeof(control) };
+		struct scm_timestamping *tss = NULL;
+		struct sock_extended_err *ee = NULL;
+		struct cmsghdr *cm;
+
+		if (recvmsg(d, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+			if (errno != EAGAIN)
+				die("recvmsg(MSG_ERRQUEUE)");
+			wait_ready(POLLERR, WAIT_MS, BY_POLL);
+			continue;
+		}
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SO_TIMESTAMPING)
+				tss = (struct scm_timestamping *)CMSG_DATA(cm);
+			else if (cm->cmsg_level == SOL_IP &&
+				 cm->cmsg_type == IP_RECVERR)
+				ee = (struct sock_extended_err *)CMSG_DATA(cm);
+		}
+		if (!tss || !ee || ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
+		    ee->ee_info != SCM_TSTAMP_SND ||
+		    (!tss->ts[0].tv_sec && !tss->ts[0].tv_nsec))
+			return false;
+		*key = ee->ee_data;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * SO_TIMESTAMPING software transmit timestamps with OPT_ID: one per
+ * write, keyed by its last byte, as TCP takes them when the segment
+ * leaves (an offloaded connection goes back to TCP first).
+ */
+static void sc_tx_timestamp(void)
+{
+	uint32_t key = ~0u;
+	bool got;
+
+	peer_cmd("readeof");
+	set_int(SOL_SOCKET, SO_TIMESTAMPING,
+		SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+		SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY,
+		"SO_TIMESTAMPING");
+	send_all(1000, "wrote 1000 bytes");
+	got = ts_reap(&key);
+	check(got && key == 999,
+	      "a software send timestamp for the write's last byte (key 999)",
+	      "%s, key %u", got ? "one" : "none", key);
+	send_all(500, "wrote 500 more");
+	got = ts_reap(&key);
+	check(got && key == 1499, "and one for the next write's (key 1499)",
+	      "%s, key %u", got ? "one" : "none", key);
+	shutdown(d, SHUT_WR);
+	peer_eof("the peer read every byte, then EOF");
+}
+
 /* ---- splice ----------------------------------------------------------------- */
 
 /* splice() from the socket to a pipe: every byte, and EAGAIN with none. */
@@ -787,6 +859,7 @@ const struct sc_scenario sc_sem[] = {
 	{ "urgent_in", sc_urgent_in },
 	{ "urgent_out", sc_urgent_out },
 	{ "zerocopy", sc_zerocopy },
+	{ "tx_timestamp", sc_tx_timestamp },
 	{ "splice", sc_splice },
 	{ "keepalive", sc_keepalive },
 	{ "user_timeout", sc_user_timeout },
