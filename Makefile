@@ -16,7 +16,7 @@ KDIR ?= /usr/src/linux-headers-$(KVER)
 BUILD := $(CURDIR)/build
 export KVER KDIR
 
-.PHONY: all deps module qemu initramfs fw-test fw-harness bench-fw bench-plugin bench tools check demo clean help
+.PHONY: all deps module qemu initramfs fw-test fw-harness bench-fw bench-plugin bench tools check checkpatch dkms-check demo clean help
 
 all: module qemu initramfs
 
@@ -53,12 +53,21 @@ SUITES := nic bypass restore semantics apps
 bench-fw: deps
 	bash scripts/bench-fw.sh
 
+# dkms add/build for every kernel with headers, then removed (root).
+dkms-check: deps
+	bash scripts/dkms-check.sh
+
+# The kernel's checkpatch.pl on every file of the two modules.
+checkpatch: deps
+	bash scripts/checkpatch.sh $(BUILD)/results/checkpatch.tap
+
 check: all bench-plugin
 	@rm -rf $(BUILD)/results
+	-$(MAKE) checkpatch
 	-$(MAKE) fw-test
 	-$(MAKE) fw-harness
 	-bash selftests/run_vm.sh $(addprefix --suite ,$(SUITES))
-	@bash scripts/summary.sh $(addprefix $(BUILD)/results/,fw_unit.tap repair.tap firmware.tap $(addsuffix .tap,$(SUITES)))
+	@bash scripts/summary.sh $(addprefix $(BUILD)/results/,checkpatch.tap fw_unit.tap repair.tap firmware.tap $(addsuffix .tap,$(SUITES)))
 
 demo: all
 	bash scripts/demo.sh

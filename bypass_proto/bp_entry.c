@@ -39,8 +39,8 @@ static void bp_e_shutdown(struct sock *sk, int how)
 static int bp_e_disconnect(struct sock *sk, int flags)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = bp_disconnect(sk, flags);
 	BP_LEAVE();
 	return ret;
@@ -49,8 +49,8 @@ static int bp_e_disconnect(struct sock *sk, int flags)
 static int bp_e_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = bp_sendmsg(sk, msg, size);
 	BP_LEAVE();
 	return ret;
@@ -60,8 +60,8 @@ static int bp_e_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			int flags, int *addr_len)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = bp_recvmsg(sk, msg, len, flags, addr_len);
 	BP_LEAVE();
 	return ret;
@@ -71,8 +71,8 @@ static int bp_e_sendpage(struct sock *sk, struct page *page, int offset,
 			 size_t size, int flags)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = bp_sendpage(sk, page, offset, size, flags);
 	BP_LEAVE();
 	return ret;
@@ -89,8 +89,8 @@ static int bp_e_setsockopt(struct sock *sk, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = bp_setsockopt(sk, level, optname, optval, optlen);
 	BP_LEAVE();
 	return ret;
@@ -100,8 +100,8 @@ static int bp_e_getsockopt(struct sock *sk, int level, int optname,
 			   char __user *optval, int __user *optlen)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = bp_getsockopt(sk, level, optname, optval, optlen);
 	BP_LEAVE();
 	return ret;
@@ -110,8 +110,8 @@ static int bp_e_getsockopt(struct sock *sk, int level, int optname,
 static int bp_e_ioctl(struct sock *sk, int cmd, unsigned long arg)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = bp_ioctl(sk, cmd, arg);
 	BP_LEAVE();
 	return ret;
@@ -127,8 +127,8 @@ static void bp_e_keepalive(struct sock *sk, int valbool)
 static int bp_e_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = bp_backlog_rcv(sk, skb);
 	BP_LEAVE();
 	return ret;
@@ -144,8 +144,8 @@ static void bp_e_release_cb(struct sock *sk)
 static bool bp_e_stream_memory_free(const struct sock *sk, int wake)
 {
 	bool ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = bp_stream_memory_free(sk, wake);
 	BP_LEAVE();
 	return ret;

@@ -471,8 +471,8 @@ void bp_host_release_all(void)
 static int bp_h_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = BP_HOST_CALL(sk, true, sendmsg(sk, msg, size));
 	BP_LEAVE();
 	return ret;
@@ -482,8 +482,8 @@ static int bp_h_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			int flags, int *addr_len)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = BP_HOST_CALL(sk, true, recvmsg(sk, msg, len, flags, addr_len));
 	BP_LEAVE();
 	return ret;
@@ -493,8 +493,8 @@ static int bp_h_sendpage(struct sock *sk, struct page *page, int offset,
 			 size_t size, int flags)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = BP_HOST_CALL(sk, true, sendpage(sk, page, offset, size, flags));
 	BP_LEAVE();
 	return ret;
@@ -503,8 +503,8 @@ static int bp_h_sendpage(struct sock *sk, struct page *page, int offset,
 static int bp_h_ioctl(struct sock *sk, int cmd, unsigned long arg)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = BP_HOST_CALL(sk, false, ioctl(sk, cmd, arg));
 	BP_LEAVE();
 	return ret;
@@ -514,8 +514,8 @@ static int bp_h_getsockopt(struct sock *sk, int level, int optname,
 			   char __user *optval, int __user *optlen)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	ret = BP_HOST_CALL(sk, false,
 			   getsockopt(sk, level, optname, optval, optlen));
 	BP_LEAVE();
@@ -586,8 +586,8 @@ static int bp_h_setsockopt(struct sock *sk, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	/* a ULP (kTLS) needs the slot we hold: let the socket go first */
 	if (level == SOL_TCP && optname == TCP_ULP)
 		bp_host_let_go(sk);
@@ -600,8 +600,8 @@ static int bp_h_setsockopt(struct sock *sk, int level, int optname,
 static int bp_h_disconnect(struct sock *sk, int flags)
 {
 	int ret;
-	BP_ENTER();
 
+	BP_ENTER();
 	/* connect(AF_UNSPEC): a new life, plain TCP */
 	bp_host_let_go(sk);
 	ret = READ_ONCE(sk->sk_prot)->disconnect(sk, flags);
@@ -614,8 +614,8 @@ static void bp_h_shutdown(struct sock *sk, int how)
 {
 	struct bp_host_caller c;
 	struct bp_host *hs;
-	BP_ENTER();
 
+	BP_ENTER();
 	hs = bp_host_enter(sk, &c, false);
 	if (hs) {
 		hs->base_prot->shutdown(sk, how);
@@ -642,8 +642,8 @@ static void bp_h_close(struct sock *sk, long timeout)
 static void bp_h_release(struct sock *sk)
 {
 	struct bp_host *hs;
-	BP_ENTER();
 
+	BP_ENTER();
 	hs = bp_host_of(sk);
 	if (hs)
 		bp_host_detach(sk, hs, true);

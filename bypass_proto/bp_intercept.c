@@ -30,7 +30,7 @@
  * may have copied them just as unloading gave its listener TCP's ops back
  * (do_accept() reads sock->ops twice), and must find kernel code there.
  */
-static struct proto_ops *bp_ops4, *bp_ops6;
+static struct proto_ops *bp_ops4, *bp_ops6;	/* not const: see above */
 static const struct proto_ops *bp_base6;
 static DEFINE_SPINLOCK(bp_ops_lock);
 
@@ -195,6 +195,7 @@ bool bp_ops_learn(const struct proto_ops *base)
 	spin_lock(&bp_ops_lock);
 	if (!bp_base6) {
 		bp_ops_build(bp_ops6, base);
+		/* the copy is whole before bp_ops_for() may hand it out */
 		smp_store_release(&bp_base6, base);
 	}
 	spin_unlock(&bp_ops_lock);
@@ -206,7 +207,6 @@ static void bp_intercept_listener(struct socket *sock)
 {
 	const struct proto_ops *base = READ_ONCE(sock->ops);
 	struct sock *sk = sock->sk;
-	struct proto_ops *ops;
 
 	if (!sk || !sock->file || sock->type != SOCK_STREAM ||
 	    sk->sk_protocol != IPPROTO_TCP || bp_ops_ours(base) ||
@@ -217,8 +217,7 @@ static void bp_intercept_listener(struct socket *sock)
 	      (IS_ENABLED(CONFIG_IPV6) && sk->sk_prot == &tcpv6_prot)) ||
 	    !bp_ops_learn(base))
 		return;
-	ops = (struct proto_ops *)bp_ops_for(base);
-	WRITE_ONCE(sock->ops, ops);
+	WRITE_ONCE(sock->ops, bp_ops_for(base));
 }
 
 /*

@@ -123,4 +123,6 @@ module_init(bp_init);
 module_exit(bp_exit);
 
 MODULE_DESCRIPTION("TCP offload through connection handoff (Kim & Rixner, EuroSys'06): the bypass protocol");
+MODULE_AUTHOR("The connection handoff team");
+MODULE_VERSION(HANDOFF_VERSION);
 MODULE_LICENSE("GPL");

@@ -61,31 +61,34 @@ bool bp_conn_port_allowed(const struct bp_conn *bc)
 					      bc->tuple.lport));
 }
 
-/* Parse "80 443,5000-5100" into p; -EINVAL on anything else. */
-static int bp_ports_parse(const char *s, struct bp_ports *p)
+/* One "80" or "5000-5100" into p; -EINVAL on anything else. */
+static int bp_ports_parse_one(char *tok, struct bp_ports *p)
+{
+	char *dash = strchr(tok, '-');
+	unsigned int lo, hi;
+
+	if (dash)
+		*dash = '\0';
+	if (kstrtouint(tok, 10, &lo) || lo > 65535)
+		return -EINVAL;
+	hi = lo;
+	if (dash && (kstrtouint(dash + 1, 10, &hi) || hi > 65535 || hi < lo))
+		return -EINVAL;
+	bitmap_set(p->map, lo, hi - lo + 1);
+	return 0;
+}
+
+/* Parse "80 443,5000-5100" (s is consumed) into p; -EINVAL if malformed. */
+static int bp_ports_parse(char *s, struct bp_ports *p)
 {
 	bool any = false;
+	char *tok;
 
-	while (*s) {
-		unsigned long lo, hi;
-		char *end;
-
-		if (*s == ' ' || *s == ',' || *s == '\t' || *s == '\n') {
-			s++;
+	while ((tok = strsep(&s, " ,\t\n"))) {
+		if (!*tok)
 			continue;
-		}
-		lo = simple_strtoul(s, &end, 10);
-		if (end == s || lo > 65535)
+		if (bp_ports_parse_one(tok, p))
 			return -EINVAL;
-		hi = lo;
-		s = end;
-		if (*s == '-') {
-			hi = simple_strtoul(s + 1, &end, 10);
-			if (end == s + 1 || hi > 65535 || hi < lo)
-				return -EINVAL;
-			s = end;
-		}
-		bitmap_set(p->map, lo, hi - lo + 1);
 		any = true;
 	}
 	p->all = !any;
@@ -97,7 +100,7 @@ static int bp_ports_handler(struct ctl_table *table, int write,
 {
 	struct ctl_table tmp = *table;
 	struct bp_ports *p, *old;
-	char buf[sizeof(bp_ports_str)];
+	char buf[sizeof(bp_ports_str)], work[sizeof(bp_ports_str)];
 	int err;
 
 	mutex_lock(&bp_ports_mutex);
@@ -116,7 +119,8 @@ static int bp_ports_handler(struct ctl_table *table, int write,
 		err = -ENOMEM;
 		goto out;
 	}
-	err = bp_ports_parse(buf, p);
+	strscpy(work, buf, sizeof(work));	/* parsing cuts it up */
+	err = bp_ports_parse(work, p);
 	if (err) {
 		kfree(p);
 		goto out;

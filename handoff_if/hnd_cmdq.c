@@ -390,9 +390,9 @@ int hnd_nop_test(struct hnd_dev *hd, u32 n, char *res, size_t len)
 			last = answered;
 		} else if (time_after(jiffies, idle_since + 5 * HZ)) {
 			break;	/* nothing moves: the rest is lost */
-		} else {
-			usleep_range(20, 100);
 		}
+		if (!posted && answered == last)
+			usleep_range(20, 100);
 		cond_resched();
 	}
 

@@ -31,4 +31,6 @@ module_init(hnd_init);
 module_exit(hnd_exit);
 
 MODULE_DESCRIPTION("Handoff NIC: Ethernet driver and the rings of TCP connection handoff");
+MODULE_AUTHOR("The connection handoff team");
+MODULE_VERSION(HANDOFF_VERSION);
 MODULE_LICENSE("GPL");
