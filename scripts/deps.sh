@@ -19,7 +19,7 @@ PKGS=(
 	libslirp-dev libfdt-dev flex bison python3 python3-venv
 	seabios qemu-system-data ipxe-qemu
 	clang llvm libclang-rt-14-dev valgrind
-	linux-source-6.1 dkms
+	linux-source-6.1 dkms libelf-dev
 )
 
 missing=()
