@@ -8,6 +8,9 @@
 #                 guest instructions per KB, throughput, ring messages
 #                 per packet, side by side (build/results/bench.txt)
 #   make C=1      the module through sparse
+#   make check-debug  the guest suites on a debug kernel (lockdep, KASAN,
+#                 kmemleak; built once into /var/cache/handoff-nic, about
+#                 N minutes the first time): build/debug/results
 #
 # Dependencies are installed by scripts/deps.sh (apt-get, idempotent).
 
@@ -16,7 +19,7 @@ KDIR ?= /usr/src/linux-headers-$(KVER)
 BUILD := $(CURDIR)/build
 export KVER KDIR
 
-.PHONY: all deps module qemu initramfs fw-test fw-harness bench-fw bench-plugin bench tools check checkpatch dkms-check demo clean help
+.PHONY: all deps module qemu initramfs fw-test fw-harness bench-fw bench-plugin bench tools check check-debug checkpatch dkms-check demo clean help
 
 all: module qemu initramfs
 
@@ -68,6 +71,13 @@ check: all bench-plugin
 	-$(MAKE) fw-harness
 	-bash selftests/run_vm.sh $(addprefix --suite ,$(SUITES))
 	@bash scripts/summary.sh $(addprefix $(BUILD)/results/,checkpatch.tap fw_unit.tap repair.tap firmware.tap $(addsuffix .tap,$(SUITES)))
+
+# The guest suites on Debian's 6.1 built with lockdep, KASAN, kmemleak,
+# DEBUG_ATOMIC_SLEEP and DEBUG_OBJECTS (scripts/build-debug-kernel.sh); the
+# modules and initramfs are built apart, in build/debug.  Not in check: the
+# kernel's first build is too long for CI.
+check-debug: deps qemu tools
+	bash scripts/check-debug.sh $(SUITES)
 
 demo: all
 	bash scripts/demo.sh

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Build the guest's initramfs: busybox, the module, the selftests and the
-# tools they use.  Usage: mkinitramfs.sh OUT.cpio.gz
+# tools they use.  Usage: mkinitramfs.sh OUT.cpio.gz [MODDIR [EXTRA.ko...]]
+# MODDIR holds handoff_nic.ko and handoff.ko (default: the clone's top,
+# where make module leaves them); EXTRA.ko go to /lib/modules too (make
+# check-debug: the debug kernel's tls.ko).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$REPO/build
 OUT=${1:-$BUILD/initramfs.cpio.gz}
+MODDIR=${2:-$REPO}
+extra_ko=("${@:3}")
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
@@ -28,7 +33,7 @@ copy_prog() {
 }
 copy_prog "$(command -v ethtool)" /usr/sbin/ethtool
 
-cp "$REPO/handoff_nic.ko" "$REPO/handoff.ko" "$root/lib/modules/"
+cp "$MODDIR/handoff_nic.ko" "$MODDIR/handoff.ko" "${extra_ko[@]}" "$root/lib/modules/"
 cp "$BUILD"/tools/guest/* "$root/usr/bin/"
 mkdir -p "$root/selftests"
 cp "$REPO"/selftests/lib.sh "$REPO"/selftests/run_suite.sh "$root/selftests/"

@@ -39,5 +39,16 @@ bench)
 	setsid sh -c 'exec sh </dev/ttyS0 >/dev/ttyS0 2>&1'
 	;;
 esac
+# The debug kernel (make check-debug): kmemleak's findings on the console.
+# Two scans a few seconds apart: an object is reported once it has been
+# unreferenced for 5 s.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	echo "KMEMLEAK-BEGIN"
+	cat /sys/kernel/debug/kmemleak
+	echo "KMEMLEAK-END"
+fi
 sync
 poweroff -f

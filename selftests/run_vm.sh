@@ -12,14 +12,24 @@
 #   --nics N     handoff NICs in the guest (1 or 2; 2 by default for the
 #                suites and the shell, 1 for demo and bench): the second on
 #                tap1, the peer's 10.78.0.1, for the several-NIC tests
+#   --kernel F   the guest's kernel (default /boot/vmlinuz-$KVER; also
+#                HND_KERNEL)
+#   --initrd F   its initramfs (default build/initramfs.cpio.gz; also
+#                HND_INITRD)
+#   --results D  where KTAP and logs go (default build/results; also
+#                HND_RESULTS): make check-debug keeps its own
+#   HND_APPEND   more kernel command line (make check-debug: loglevel=5,
+#                so that lockdep's warnings reach the console)
 #
 # Needs root (namespaces, tap).  Exits non-zero if any test failed.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$REPO/build
-RESULTS=$BUILD/results
+RESULTS=${HND_RESULTS:-$BUILD/results}
 KVER=${KVER:-$(ls /usr/src | sed -n 's/^linux-headers-\(.*-amd64\)$/\1/p' | sort -V | tail -n 1)}
+kernel=${HND_KERNEL:-/boot/vmlinuz-$KVER}
+initrd=${HND_INITRD:-$BUILD/initramfs.cpio.gz}
 PEER_ADDR=10.77.0.1
 MAC=52:54:00:12:34:56
 PEER_ADDR2=10.78.0.1
@@ -37,7 +47,10 @@ while [ $# -gt 0 ]; do
 	--shell) mode=shell ;;
 	--timeout) timeout=$2; shift ;;
 	--nics) nics=$2; shift ;;
-	*) echo "usage: $0 [--nics N] --suite NAME... | --demo | --bench | --shell" >&2; exit 2 ;;
+	--kernel) kernel=$2; shift ;;
+	--initrd) initrd=$2; shift ;;
+	--results) RESULTS=$2; shift ;;
+	*) echo "usage: $0 [--nics N] [--kernel F] [--initrd F] [--results D] --suite NAME... | --demo | --bench | --shell" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -49,7 +62,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "run_vm.sh: needs root for the network namespace and tap device" >&2
 	exit 4
 fi
-for f in "$BUILD/qemu-system-x86_64" "$BUILD/initramfs.cpio.gz" "/boot/vmlinuz-$KVER"; do
+for f in "$BUILD/qemu-system-x86_64" "$initrd" "$kernel"; do
 	[ -e "$f" ] || { echo "run_vm.sh: missing $f (run make)" >&2; exit 1; }
 done
 
@@ -84,7 +97,7 @@ mkdir -p "$RESULTS"
 raw=$RESULTS/ktap.raw
 rm -f "$raw"
 suite_list=$(IFS=,; echo "${suites[*]:-}")
-cmdline="console=ttyS0 quiet panic=-1 no_timer_check hnd_mode=$mode hnd_suites=$suite_list"
+cmdline="console=ttyS0 quiet panic=-1 no_timer_check hnd_mode=$mode hnd_suites=$suite_list${HND_APPEND:+ $HND_APPEND}"
 qemu_extra=()
 if [ "$nics" -eq 2 ]; then
 	qemu_extra+=(-netdev tap,id=n1,ifname=tap1,script=no,downscript=no
@@ -105,7 +118,7 @@ qemu=(
 	-display none -no-reboot
 	-monitor "unix:$work/monitor.sock,server=on,wait=off"
 	-L /usr/share/seabios -L /usr/share/qemu
-	-kernel "/boot/vmlinuz-$KVER" -initrd "$BUILD/initramfs.cpio.gz"
+	-kernel "$kernel" -initrd "$initrd"
 	-append "$cmdline"
 	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no
 	-device handoff-nic,netdev=n0,mac=$MAC,max-conns=4096
