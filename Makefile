@@ -9,8 +9,9 @@
 #                 per packet, side by side (build/results/bench.txt)
 #   make C=1      the module through sparse
 #   make check-debug  the guest suites on a debug kernel (lockdep, KASAN,
-#                 kmemleak; built once into /var/cache/handoff-nic, about
-#                 N minutes the first time): build/debug/results
+#                 kmemleak; built once into /var/cache/handoff-nic, 22
+#                 minutes the first time on 2 shared cores):
+#                 build/debug/results
 #
 # Dependencies are installed by scripts/deps.sh (apt-get, idempotent).
 
