@@ -46,7 +46,7 @@ fw-test: deps
 fw-harness: deps tools
 	$(MAKE) -C nic_fw_model/harness BUILD=$(BUILD) check
 
-SUITES := nic bypass restore semantics apps
+SUITES := nic bypass restore semantics apps visibility
 
 # Every suite runs even if an earlier one failed; the summary decides.
 # The firmware's instructions per packet (callgrind).

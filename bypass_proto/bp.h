@@ -71,6 +71,21 @@ enum bp_refusal {
 	BP_REF_COUNT
 };
 
+/* What a restore was for (the handoff_restore tracepoint's trigger). */
+enum bp_trigger {
+	BP_RS_ADMIN,		/* written to /proc/net/handoff */
+	BP_RS_UNLOAD,		/* rmmod */
+	BP_RS_LINK,		/* bp_policy.c: the link went down */
+	BP_RS_ROUTE,		/* ... the route leaves by another device */
+	BP_RS_POLICY,		/* ... the port left net.handoff.ports */
+	BP_RS_IDLE,		/* ... idle past net.handoff.idle_restore_s */
+	BP_RS_CALL,		/* a call only TCP runs (bp_restore_first) */
+	BP_RS_TIME_WAIT,	/* the NIC asked: TIME_WAIT */
+	BP_RS_PRESSURE,		/* ... it is short of memory */
+	BP_RS_URGENT,		/* ... the peer sent urgent data */
+	BP_RS_COUNT
+};
+
 /* Global counters, shown by /proc/net/handoff. */
 enum bp_counter {
 	BP_C_TRIED,
@@ -293,10 +308,12 @@ void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops,
 void bp_handoffs_wait(void);
 
 /* bp_restore.c */
-int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw);
-int bp_restore_sk(struct sock *sk);
-int bp_restore_nic(struct bp_nic *bn, u32 cid, bool any);
-int bp_restore_all(void);
+extern const char *const bp_trigger_names[BP_RS_COUNT];
+int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw,
+		      enum bp_trigger why);
+int bp_restore_sk(struct sock *sk, enum bp_trigger why);
+int bp_restore_nic(struct bp_nic *bn, u32 cid, bool any, enum bp_trigger why);
+int bp_restore_all(enum bp_trigger why);
 int bp_restore_first(struct sock *sk, bool lasting);
 int bp_restore_first_locked(struct sock *sk, bool lasting);
 void bp_restore_asked(struct bp_nic *bn, const struct chw_ev_restore *ev);

@@ -356,3 +356,19 @@ hmp() {
 	echo "$out" | grep -a 'Error' && return 1
 	return 0
 }
+
+# ---- tracepoints ------------------------------------------------------------
+# trace_on SYSTEM...: tracefs mounted, the buffer emptied, every event of
+# each system (handoff, handoff_nic) on.  trace_dump: what they recorded.
+TRACEFS=/sys/kernel/tracing
+trace_on() {
+	local sys
+	[ -d $TRACEFS/events ] || mount -t tracefs nodev $TRACEFS ||
+		skip "no tracefs"
+	echo >$TRACEFS/trace
+	for sys in "$@"; do
+		[ -d $TRACEFS/events/$sys ] || fail "no tracepoints of $sys"
+		echo 1 >$TRACEFS/events/$sys/enable
+	done
+}
+trace_dump() { grep -v '^#' $TRACEFS/trace; }
