@@ -69,7 +69,7 @@ check: all bench-plugin
 	-bash selftests/run_vm.sh $(addprefix --suite ,$(SUITES))
 	@bash scripts/summary.sh $(addprefix $(BUILD)/results/,checkpatch.tap fw_unit.tap repair.tap firmware.tap $(addsuffix .tap,$(SUITES)))
 
-demo: all
+demo: all bench-plugin
 	bash scripts/demo.sh
 
 # The guest-instruction counter (a TCG plugin) for the QEMU just built.

@@ -93,6 +93,11 @@ if [ "$nics" -eq 2 ]; then
 	qemu_extra+=(-netdev tap,id=n1,ifname=tap1,script=no,downscript=no
 		-device "handoff-nic,netdev=n1,mac=$MAC2,max-conns=4096,id=hnd1")
 fi
+if [ "$mode" = demo ] && [ -e "$BUILD/bench/libinsn_count.so" ]; then
+	# the demo's guest reads its instruction counts through the peer
+	smp=1
+	qemu_extra+=(-plugin "$BUILD/bench/libinsn_count.so,out=$work/insn_marks.txt")
+fi
 if [ "$mode" = bench ]; then
 	plugin=$BUILD/bench/libinsn_count.so
 	[ -e "$plugin" ] || { echo "run_vm.sh: missing $plugin (make bench-plugin)" >&2; exit 1; }
