@@ -40,6 +40,7 @@ struct bp_host {
 	bool closed;			/* the gate: under sk_callback_lock */
 	bool detached;			/* under bp_hosts_lock: let go once */
 	bool active;			/* made by connect() (bp_active.c) */
+	bool fresh;			/* ... and never offloaded yet */
 	unsigned long connecting;	/* bit 0: hand off once established */
 	u32 pass;			/* under bp_hosts_lock */
 	spinlock_t lock;		/* callers */
@@ -367,7 +368,9 @@ int bp_host_handoff(struct sock *sk)
 		if (gone)
 			bp_host_detach(sk, hs, false);
 		if (taken) {
-			bp_count(BP_C_REHANDOFF);
+			/* a connect()ed socket's first is no handoff again */
+			if (!hs->fresh)
+				bp_count(BP_C_REHANDOFF);
 			err = 0;
 		}
 		bp_host_gate_open(hs);
@@ -569,6 +572,7 @@ void bp_host_hold_connecting(struct sock *sk)
 	    (TCPF_SYN_SENT | TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
 		hs = bp_host_alloc(sk, sk->sk_prot, sk->sk_socket->ops, true);
 	if (hs) {
+		hs->fresh = true;
 		now = sk->sk_state != TCP_SYN_SENT;
 		if (!now)
 			set_bit(0, &hs->connecting);

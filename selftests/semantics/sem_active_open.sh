@@ -19,8 +19,14 @@ expect() { # WHAT HELD OK
 	echo "$1: held $held, offloaded $ok"
 	[ "$held" -eq "$2" ] && [ "$ok" -eq "$3" ] ||
 		{ cat /proc/net/handoff; fail "$1: expected $2 held and $3 offloaded"; }
+	# a first handoff, not one of a restored connection
+	[ "$(hp_stat handoff_again)" -eq "$again0" ] ||
+		fail "$1: counted as handed off again"
 }
-mark() { held0=$(hp_stat active_held); ok0=$(hp_stat handoff_ok); }
+mark() {
+	held0=$(hp_stat active_held); ok0=$(hp_stat handoff_ok)
+	again0=$(hp_stat handoff_again)
+}
 
 sysctl -qw net.handoff.active=0
 mark
