@@ -28,7 +28,7 @@
  *				whoever looks at the ULP slot unlocked
  *   bp_hosts_lock		under sk_callback_lock in bp_host_install()
  *   bn->lock, bn->conns (its xarray lock), bp_all_lock,
- *   bp_tuples_lock, hs->lock, a socket's wait queue lock
+ *   bp_tuples_lock, bc->rs_lock, hs->lock, a socket's wait queue lock
  *				leaves: none is taken under another
  *
  * bp_srcu is no lock but every entry from the core holds it (rmmod waits
@@ -199,6 +199,14 @@ struct bp_conn {
 	u32 sends[CHW_CONN_SEND_SLOTS];	/* lengths of SENDs not yet acked */
 	u32 send_head, send_count, send_acked;
 	u16 fin_code;			/* CLOSE or SHUT_WR once all is sent */
+
+	/*
+	 * Segments that came while a restore was under way (bp_forward.c):
+	 * held from the restore's start (rs_open) to its outcome.
+	 */
+	spinlock_t rs_lock;
+	struct list_head rs_held;
+	bool rs_open;
 
 	/* news that came while the user owned the socket */
 	u64 def_recv, def_acked;
@@ -427,6 +435,8 @@ void bp_active_stop(void);
 int bp_forward_init(void);
 void bp_forward_exit(void);
 int bp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+void bp_rs_hold_open(struct bp_conn *bc);
+void bp_rs_hold_close(struct bp_conn *bc, bool tcps);
 void bp_tuple_add(struct bp_conn *bc);
 void bp_tuple_del(struct bp_conn *bc);
 extern atomic_t bp_fwd_inflight;

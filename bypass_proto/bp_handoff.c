@@ -549,6 +549,8 @@ static void bp_handoff_one(struct sock *sk, const struct proto_ops *base_ops,
 	INIT_LIST_HEAD(&bc->node);
 	INIT_LIST_HEAD(&bc->all_node);
 	INIT_HLIST_NODE(&bc->hnode);
+	spin_lock_init(&bc->rs_lock);
+	INIT_LIST_HEAD(&bc->rs_held);
 
 	lock_sock(sk);
 	why = bp_handoff_locked(sk, bc);

@@ -421,8 +421,21 @@ static int bp_restore_conn(struct sock *sk, struct bp_conn *bc, bool *tw)
 	st = kzalloc(BP_RESTORE_BUF, GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;
-	bc->flags |= BP_F_RESTORING;	/* no more commands for it */
+	/* no more commands for it; its segments wait for the outcome */
+	bp_rs_hold_open(bc);
+	WRITE_ONCE(bc->flags, bc->flags | BP_F_RESTORING);
 	err = bp_fetch_state(bc, st);
+	/*
+	 * The NIC let go (or will never answer): what waited goes to TCP's
+	 * input now, into the backlog of the socket we own, ahead of what
+	 * comes later; a refusal sends it to the NIC, which kept it.
+	 */
+	if (err != -ETIMEDOUT && err) {
+		WRITE_ONCE(bc->flags, bc->flags & ~BP_F_RESTORING);
+		bp_rs_hold_close(bc, false);
+	} else {
+		bp_rs_hold_close(bc, true);
+	}
 	if (err == -ETIMEDOUT) {
 		/*
 		 * The NIC may answer later (freeing the connection and
@@ -438,7 +451,6 @@ static int bp_restore_conn(struct sock *sk, struct bp_conn *bc, bool *tw)
 	/* what the NIC said before its answer, in order */
 	bp_apply_deferred(sk, bc);
 	if (err) {
-		bc->flags &= ~BP_F_RESTORING;
 		kfree(st);
 		if (bc->flags & BP_F_NIC_FREED)
 			return -ENOENT;

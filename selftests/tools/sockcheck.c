@@ -227,6 +227,9 @@ bool ctl_get(char *line, size_t size)
 	while (n + 1 < size) {
 		ssize_t r = recv(c, line + n, 1, 0);
 
+		/* a scenario's signal (SIGURG) may come while we wait */
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r <= 0)
 			return false;
 		if (line[n] == '\n')
