@@ -438,6 +438,12 @@ app_listening() {
 	wait_for "netstat -ltn | grep -q ':$1 '" 20 || fail "nothing listens on port $1"
 }
 
+# peer_listening PORT: wait until something listens on TCP PORT on the peer.
+peer_listening() {
+	wait_for "peer 'ss -ltnH sport = :$1 | grep -q .' >/dev/null" 20 ||
+		fail "nothing listens on the peer's port $1"
+}
+
 # app_alive PID: the process runs (not gone, not a zombie).
 app_alive() {
 	local st

@@ -17,46 +17,47 @@ port=5200
 
 # guest_server CONNS OPTS...: one test against "iperf3 -s -1" in the guest
 guest_server() {
-	local conns=$1 streams=1 spid out
+	local conns=$1 streams=1 spid out what
 	shift
+	what="iperf3 -c${*:+ $*}"
 	case "$*" in *-P*) streams=8 ;; esac
 	port=$((port + 1))
 	app_mark
 	iperf3 -s -1 -p $port -J >/tmp/ipf.$port 2>&1 &
 	spid=$!
 	app_listening $port
-	out=$(peer "timeout 60 iperf3 -c $GUEST_ADDR -p $port -t 3 -J --get-server-output $* >ipf.$port 2>&1;
-		iperf3_check ipf.$port --streams $streams") ||
-		{ echo "$out"; peer "tail -20 ipf.$port"; kill $spid; fail "iperf3 -c $*"; }
-	echo "$out" | sed "s/^/iperf3 -c $*: /"
-	app_wait $spid 30 || { tail -20 /tmp/ipf.$port; fail "iperf3 -s (for -c $*) failed"; }
+	# (the agent runs one line)
+	out=$(peer "timeout 60 iperf3 -c $GUEST_ADDR -p $port -t 3 -J --get-server-output $* >ipf.$port 2>&1; iperf3_check ipf.$port --streams $streams") ||
+		{ echo "$out"; peer "tail -20 ipf.$port"; kill $spid; fail "$what"; }
+	echo "$out" | sed "s/^/$what: /"
+	app_wait $spid 30 || { tail -20 /tmp/ipf.$port; fail "iperf3 -s (for $what) failed"; }
 	grep -q '"error"' /tmp/ipf.$port && { grep '"error"' /tmp/ipf.$port; fail "iperf3 -s reported an error"; }
-	app_offloaded "iperf3 -c $*" $conns
+	app_offloaded "$what" $conns
 }
 
 # guest_client CONNS OPTS...: the guest's iperf3 -c against the peer's -s
 guest_client() {
-	local conns=$1 out
+	local conns=$1 out what
 	shift
+	what="guest iperf3 -c${*:+ $*}"
 	port=$((port + 1))
 	app_mark
 	peer "timeout 60 iperf3 -s -1 -p $port -J >ipfs.$port 2>&1 &"
-	wait_for "peer 'ss -ltnH sport = :$port | grep -q .' >/dev/null" 10 ||
-		fail "the peer's iperf3 -s did not listen"
+	peer_listening $port
 	iperf3 -c $PEER_ADDR -p $port -t 3 -J "$@" >/tmp/ipfc.$port 2>&1 ||
-		{ tail -20 /tmp/ipfc.$port; fail "the guest's iperf3 -c $* failed"; }
+		{ tail -20 /tmp/ipfc.$port; fail "$what failed"; }
 	grep -q '"error"' /tmp/ipfc.$port && fail "the guest's iperf3 -c reported an error"
 	wait_for "! peer 'ss -ltnH sport = :$port | grep -q .' >/dev/null" 20 ||
 		fail "the peer's iperf3 -s did not finish"
-	out=$(peer "iperf3_check ipfs.$port") || { echo "$out"; fail "the peer's iperf3 -s"; }
-	echo "$out" | sed "s/^/guest iperf3 -c $*: /"
+	out=$(peer "iperf3_check --server ipfs.$port") || { echo "$out"; fail "the peer's iperf3 -s"; }
+	echo "$out" | sed "s/^/$what: /"
 	# seen by the module only if it offloads connect()'s connections
 	if [ -z "$ACTIVE" ]; then
-		app_offloaded "guest iperf3 -c $*" 0
+		app_offloaded "$what" 0
 	elif [ "$APP_MODE" = on ]; then
-		app_offloaded "guest iperf3 -c $*" $conns
+		app_offloaded "$what" $conns
 	else
-		app_offloaded "guest iperf3 -c $*" 0 $conns
+		app_offloaded "$what" 0 $conns
 	fi
 }
 

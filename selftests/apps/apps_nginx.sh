@@ -51,6 +51,9 @@ npid=$!
 trap 'kill $npid 2>/dev/null' EXIT
 app_listening 8080
 url=http://$GUEST_ADDR:8080
+# the big file, then the small ones over at most 8 keep-alive connections
+get_big="curl -sSf --max-time 300 -o big $url/big 2>>curl.err"
+get_small="curl -sSf --max-time 300 --parallel --parallel-max 8 -o 's/f#1' '$url/s/f[0-999]' 2>>curl.err"
 
 # wrk_run WHAT [WRK OPTIONS]: 10 s on one small file, 16 connections;
 # prints the requests made (in WRK_REQS)
@@ -70,10 +73,8 @@ wrk_run() {
 for mode in on off; do
 	app_mode $mode
 	app_mark
-	peer "rm -rf ng && mkdir -p ng/s && cd ng &&
-		curl -sSf --max-time 300 -o big $url/big 2>>curl.err &&
-		curl -sSf --max-time 300 --parallel --parallel-max 8 -o 's/f#1' '$url/s/f[0-999]' 2>>curl.err &&
-		sha256sum big s/* | LC_ALL=C sort -k2" >$d/sums.peer ||
+	# (the agent runs one line)
+	peer "rm -rf ng && mkdir -p ng/s && cd ng && $get_big && $get_small && sha256sum big s/* | LC_ALL=C sort -k2" >$d/sums.peer ||
 		{ peer "tail -5 ng/curl.err"; tail -3 $d/sums.peer; fail "curl failed"; }
 	cmp -s $d/sums $d/sums.peer || {
 		diff $d/sums $d/sums.peer | head -20
@@ -86,11 +87,12 @@ for mode in on off; do
 
 	app_mark
 	wrk_run keep-alive
-	app_offloaded "wrk keep-alive" 16 32
+	# wrk's 16, and the one it opens first to see that the server answers
+	app_offloaded "wrk keep-alive" 17
 	app_mark
 	wrk_run "Connection: close" -H "'Connection: close'"
-	# one connection per request, and those in flight at the end
-	app_offloaded "wrk Connection: close" $WRK_REQS $((WRK_REQS + 16))
+	# one per request, that first one, and up to 16 cut short at the end
+	app_offloaded "wrk Connection: close" $((WRK_REQS + 1)) $((WRK_REQS + 17))
 done
 app_alive $npid || { cat $d/out $d/error.log; fail "nginx died"; }
 app_stop $npid

@@ -1,14 +1,13 @@
 #!/bin/sh
 # haproxy (unmodified, TCP mode, splice-request and splice-response) in the
 # guest between a client and a backend, both hnd_xfer on the peer: 64 MB
-# through it each way, then 4 duplex flows of 8 MB each way; every byte
-# checked at the receiving end and the SHA-256 of each stream equal at
-# both ends, and haproxy's splice counter must show the bytes went
-# through splice().  haproxy's front connections are accepted (offloaded
-# with offload on), its back ones made by connect() (offloaded only with
-# net.handoff.active).  Then socat (read/write, one process per
-# connection) as the proxy, the same transfers.  All with offload on,
-# then off.
+# through it each way, then 32 MB each way at once; every byte checked at
+# the receiving end, the SHA-256 of each stream equal at both ends, and
+# haproxy's splice counter must show the bytes went through splice().
+# haproxy's front connections are accepted (offloaded with offload on),
+# its back ones made by connect() (offloaded only with net.handoff.active).
+# Then socat (read/write, a process per connection) as the proxy, the same
+# transfers.  All with offload on, then off.
 . /selftests/lib.sh
 app_need haproxy socat
 hnd_up
@@ -49,6 +48,8 @@ spliced() {
 # proxy_xfer FRONT_PORT up|down|duplex BYTES SEED FLOWS: the peer's client
 # connects to the guest's proxy at FRONT_PORT, which connects to the
 # peer's backend at FRONT_PORT + 1; both ends check and hash every flow.
+# (hnd_xfer knows a flow by the order of its connection: through a proxy
+# that order may change, so more than one flow only one way.)
 proxy_xfer() {
 	local fp=$1 bp=$(($1 + 1)) dir=$2 bytes=$3 seed=$4 flows=$5
 	local bmode=$2 cmode cseed=$4 cli be
@@ -59,6 +60,8 @@ proxy_xfer() {
 	esac
 	peer "hnd_xfer $bmode $PEER_CC --listen $bp --bytes $bytes --seed $seed --flows $flows >be.$bp 2>&1 &" ||
 		fail "peer: could not start the backend"
+	# (socat does not retry a refused connect)
+	peer_listening $bp
 	cli=$(peer "hnd_xfer $cmode $PEER_CC --connect $GUEST_ADDR:$fp --bytes $bytes --seed $cseed --flows $flows 2>&1") ||
 		{ echo "$cli"; peer "cat be.$bp"; fail "port $fp, $dir: the client failed"; }
 	wait_for "peer 'grep -q ^summary be.$bp' >/dev/null" 60 ||
@@ -104,7 +107,7 @@ for mode in on off; do
 		[ $p = 9000 ] || proxy=socat
 		through $proxy $p up 67108864 11 1
 		through $proxy $p down 67108864 12 1
-		through $proxy $p duplex 8388608 13 4
+		through $proxy $p duplex 33554432 13 1
 	done
 done
 app_alive $hpid || { cat $d/out; fail "haproxy died"; }
