@@ -15,6 +15,7 @@ PKGS=(
 	build-essential bc kmod cpio gzip xz-utils ca-certificates
 	linux-image-amd64 linux-headers-amd64 sparse
 	busybox-static ethtool iproute2 iputils-ping curl socat iperf3 procps
+	nginx-light haproxy wrk
 	dpkg-dev meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev
 	libslirp-dev libfdt-dev flex bison python3 python3-venv
 	seabios qemu-system-data ipxe-qemu

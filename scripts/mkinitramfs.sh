@@ -27,6 +27,12 @@ copy_prog() {
 	done
 }
 copy_prog "$(command -v ethtool)" /usr/sbin/ethtool
+# Unmodified Debian servers for the apps suite (scripts/deps.sh installs
+# them; a test whose program is missing skips).  Each test writes its own
+# configuration under /tmp.
+for prog in /usr/sbin/nginx /usr/sbin/haproxy /usr/bin/iperf3 /usr/bin/socat; do
+	if [ -x "$prog" ]; then copy_prog "$prog" "$prog"; fi
+done
 
 cp "$REPO/handoff_nic.ko" "$REPO/handoff.ko" "$root/lib/modules/"
 cp "$BUILD"/tools/guest/* "$root/usr/bin/"
@@ -38,6 +44,7 @@ done
 cp "$REPO/selftests/guest_init.sh" "$root/init"
 chmod +x "$root/init" "$root"/selftests/*.sh
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+echo "root:x:0:" >"$root/etc/group"
 
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"

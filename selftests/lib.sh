@@ -372,3 +372,95 @@ trace_on() {
 	done
 }
 trace_dump() { grep -v '^#' $TRACEFS/trace; }
+
+# ---- apps: unmodified programs over offloaded connections -------------------
+# A test runs its program with offload on and then off (app_mode), marks
+# the counters before each phase (app_mark) and checks after it what
+# happened to the connections the guest accepted since (app_offloaded).
+
+# app_need PROG...: skip unless the initramfs has each (scripts/deps.sh
+# installs them on the host, mkinitramfs.sh copies them in).
+app_need() {
+	local p
+	for p in "$@"; do
+		command -v "$p" >/dev/null || skip "$p is not in the initramfs"
+	done
+}
+
+# app_mode on|off: offload on (the defaults) or off for what follows.
+app_mode() {
+	APP_MODE=$1
+	bp_defaults
+	[ "$1" = on ] || sysctl -qw net.handoff.enable=0
+	echo "## offload $1"
+}
+
+# app_active: offload connections made by connect() too, if the module
+# can (net.handoff.active); says so and returns 1 if it cannot.
+app_active() {
+	if [ -e /proc/sys/net/handoff/active ]; then
+		sysctl -qw net.handoff.active=1
+		return 0
+	fi
+	echo "net.handoff.active absent: connections made by connect() stay on the host stack and are checked for their outcome only"
+	return 1
+}
+
+app_mark() {
+	APP_TRIED0=$(hp_stat handoff_tried)
+	APP_OK0=$(hp_stat handoff_ok)
+	APP_REF0=$(hp_stat handoff_refused)
+}
+
+# app_offloaded WHAT MIN [MAX]: the module saw at least MIN (at most MAX)
+# connections since app_mark; with offload on every one was offloaded and
+# none refused, with offload off none was offloaded.
+app_offloaded() {
+	local what=$1 min=$2 max=${3:-$2} tried ok ref
+	tried=$(( $(hp_stat handoff_tried) - APP_TRIED0 ))
+	ok=$(( $(hp_stat handoff_ok) - APP_OK0 ))
+	ref=$(( $(hp_stat handoff_refused) - APP_REF0 ))
+	echo "$what: offload $APP_MODE: connections seen $tried, offloaded $ok, refused $ref"
+	[ "$tried" -ge "$min" ] && [ "$tried" -le "$max" ] ||
+		fail "$what: $tried connections seen, expected $min to $max"
+	if [ "$APP_MODE" = on ]; then
+		[ "$ok" -eq "$tried" ] && [ "$ref" -eq 0 ] || {
+			grep '^refused' /proc/net/handoff | grep -v ' 0$'
+			fail "$what: not every connection was offloaded"
+		}
+	else
+		[ "$ok" -eq 0 ] || fail "$what: a connection was offloaded with offload off"
+	fi
+}
+
+# app_listening PORT: wait until something listens on TCP PORT.
+app_listening() {
+	wait_for "netstat -ltn | grep -q ':$1 '" 20 || fail "nothing listens on port $1"
+}
+
+# peer_listening PORT: wait until something listens on TCP PORT on the peer.
+peer_listening() {
+	wait_for "peer 'ss -ltnH sport = :$1 | grep -q .' >/dev/null" 20 ||
+		fail "nothing listens on the peer's port $1"
+}
+
+# app_alive PID: the process runs (not gone, not a zombie).
+app_alive() {
+	local st
+	st=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# app_wait PID SECS: wait up to SECS for a child to end; its status, or
+# 124 (and it is killed) if it did not.
+app_wait() {
+	wait_for "! app_alive $1" "$2" || { kill -9 "$1" 2>/dev/null; wait "$1"; return 124; }
+	wait "$1"
+}
+
+# app_stop PID: end a server (TERM, then KILL after 10 s).
+app_stop() {
+	kill "$1" 2>/dev/null
+	app_wait "$1" 10 >/dev/null
+	return 0
+}
