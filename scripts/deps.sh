@@ -16,7 +16,7 @@ PKGS=(
 	linux-image-amd64 linux-headers-amd64 sparse
 	busybox-static ethtool iproute2 iputils-ping curl socat iperf3 procps
 	dpkg-dev meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev
-	libslirp-dev libfdt-dev flex bison python3 python3-venv
+	libslirp-dev libfdt-dev flex bison python3 python3-venv python3-cryptography
 	seabios qemu-system-data ipxe-qemu
 	clang llvm libclang-rt-14-dev valgrind
 )
