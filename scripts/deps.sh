@@ -17,7 +17,7 @@ PKGS=(
 	busybox-static ethtool iproute2 iputils-ping curl socat iperf3 procps
 	nginx-light haproxy wrk
 	dpkg-dev meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev
-	libslirp-dev libfdt-dev flex bison python3 python3-venv
+	libslirp-dev libfdt-dev flex bison python3 python3-venv python3-cryptography
 	seabios qemu-system-data ipxe-qemu
 	clang llvm libclang-rt-14-dev valgrind
 	linux-source-6.1 dkms

@@ -35,6 +35,20 @@ for prog in /usr/sbin/nginx /usr/sbin/haproxy /usr/bin/iperf3 /usr/bin/socat; do
 done
 
 cp "$REPO/handoff_nic.ko" "$REPO/handoff.ko" "$root/lib/modules/"
+
+# kTLS for sem_ktls_after_accept, from the kernel the guest boots (as
+# run_vm.sh picks it): tls.ko and the AES-GCM it asks the crypto API for,
+# loaded in this order by ktls_load (lib.sh).  Missing: the test skips.
+KVER=${KVER:-$(ls /usr/src | sed -n 's/^linux-headers-\(.*-amd64\)$/\1/p' | sort -V | tail -n 1)}
+mkdir -p "$root/lib/modules/ktls"
+for m in crypto/gf128mul crypto/ghash-generic crypto/ctr crypto/gcm net/tls/tls; do
+	f=/lib/modules/$KVER/kernel/$m.ko
+	if [ -e "$f" ]; then
+		cp "$f" "$root/lib/modules/ktls/"
+	else
+		echo "mkinitramfs: no $f: sem_ktls_after_accept will skip" >&2
+	fi
+done
 cp "$BUILD"/tools/guest/* "$root/usr/bin/"
 mkdir -p "$root/selftests"
 cp "$REPO"/selftests/lib.sh "$REPO"/selftests/run_suite.sh "$root/selftests/"

@@ -239,14 +239,15 @@ sc_mode() {
 }
 
 # sc_run SCENARIO PORT [GUEST_OPTS] [PEER_OPTS]; the peer connects to
-# $SC_ADDR (default $GUEST_ADDR), through that address's NIC.
+# $SC_ADDR (default $GUEST_ADDR), through that address's NIC.  The peer
+# is $SC_PEER (default "sockcheck peer"; ktls_peer for sc_ktls.c's).
 sc_run() {
 	local scen=$1 port=$2 cport=$(( $2 + 1000 )) gpid rc=0
 	echo "## $scen, offload $SC_MODE, port $port"
 	sockcheck guest "$scen" --listen "$port" --ctl "$PEER_ADDR:$cport" \
 		${3:-} >/tmp/sc.$port 2>&1 &
 	gpid=$!
-	peer "sockcheck peer --connect ${SC_ADDR:-$GUEST_ADDR}:$port --ctl-listen $cport ${4:-} >sc.$port 2>&1 &" ||
+	peer "${SC_PEER:-sockcheck peer} --connect ${SC_ADDR:-$GUEST_ADDR}:$port --ctl-listen $cport ${4:-} >sc.$port 2>&1 &" ||
 		{ kill $gpid; fail "peer: could not start sockcheck"; }
 	wait $gpid || rc=1
 	wait_for "peer 'grep -q ^done sc.$port' >/dev/null" 30 || rc=1
@@ -327,6 +328,20 @@ sc_peer_freed() {
 			{ peer "ss -tan state all '( dport = :$p )'"; fail "the peer still has a socket to port $p"; }
 	done
 	echo "the peer holds no socket to ports $*"
+}
+
+# ktls_load: tls.ko and the AES-GCM it needs (mkinitramfs.sh copies them
+# from the guest kernel's tree), in order; skips the test if they are not
+# there or do not load.
+ktls_load() {
+	local m
+	for m in gf128mul ghash-generic ctr gcm tls; do
+		grep -q "^$(echo $m | tr - _) " /proc/modules && continue
+		[ -e /lib/modules/ktls/$m.ko ] ||
+			skip "no /lib/modules/ktls/$m.ko in the initramfs (kTLS)"
+		insmod /lib/modules/ktls/$m.ko ||
+			skip "insmod $m.ko failed: no kTLS in this guest"
+	done
 }
 
 # ---- several NICs ----------------------------------------------------------
