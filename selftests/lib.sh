@@ -395,11 +395,15 @@ app_mode() {
 	echo "## offload $1"
 }
 
-# app_active: offload connections made by connect() too, if the module
-# can (net.handoff.active); says so and returns 1 if it cannot.
+# app_active PORTS: offload connections made by connect() too, if the
+# module can (net.handoff.active), and only those of PORTS (the service's
+# port: the local one if accepted, the peer's if connected), so that
+# peerctl's own connections to the agent stay out of the count; says so
+# and returns 1 if it cannot.
 app_active() {
 	if [ -e /proc/sys/net/handoff/active ]; then
 		sysctl -qw net.handoff.active=1
+		echo "$1" >/proc/sys/net/handoff/ports
 		return 0
 	fi
 	echo "net.handoff.active absent: connections made by connect() stay on the host stack and are checked for their outcome only"

@@ -69,7 +69,7 @@ for mode in on off; do
 	guest_server 9 -P 8
 	guest_server 2 -R -Z
 	ACTIVE=
-	app_active && ACTIVE=1
+	app_active 5200-5299 && ACTIVE=1
 	guest_client 2
 	guest_client 2 -R
 	guest_client 2 -Z

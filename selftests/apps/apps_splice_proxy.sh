@@ -101,7 +101,7 @@ through() {
 for mode in on off; do
 	app_mode $mode
 	ACTIVE=
-	app_active && ACTIVE=1
+	app_active "9000-9001 9100-9101" && ACTIVE=1
 	for p in 9000 9100; do
 		proxy=haproxy
 		[ $p = 9000 ] || proxy=socat
