@@ -437,9 +437,14 @@ app_offloaded() {
 	fi
 }
 
-# app_listening PORT: wait until something listens on TCP PORT.
+# app_listening PORT [LOG...]: wait until something listens on TCP PORT;
+# if nothing does, show the server's LOGs and fail.
 app_listening() {
-	wait_for "netstat -ltn | grep -q ':$1 '" 20 || fail "nothing listens on port $1"
+	local port=$1
+	shift
+	wait_for "netstat -ltn | grep -q ':$port '" 20 && return 0
+	[ $# -eq 0 ] || cat "$@"
+	fail "nothing listens on port $port"
 }
 
 # peer_listening PORT: wait until something listens on TCP PORT on the peer.

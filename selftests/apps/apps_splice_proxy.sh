@@ -37,8 +37,8 @@ socat -t 30 TCP-LISTEN:9100,reuseaddr,fork TCP:$PEER_ADDR:9101 >$d/socat.out 2>&
 spid=$!
 # killed however the test ends: holding our stdout they would hang the runner
 trap 'kill $hpid $spid 2>/dev/null' EXIT
-app_listening 9000
-app_listening 9100
+app_listening 9000 $d/out
+app_listening 9100 $d/socat.out
 
 spliced() {
 	echo "show info" | socat - UNIX-CONNECT:$d/stats.sock |
