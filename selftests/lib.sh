@@ -414,27 +414,40 @@ app_mark() {
 	APP_TRIED0=$(hp_stat handoff_tried)
 	APP_OK0=$(hp_stat handoff_ok)
 	APP_REF0=$(hp_stat handoff_refused)
+	APP_HELD0=$(hp_stat active_held)
 }
 
 # app_offloaded WHAT MIN [MAX]: the module saw at least MIN (at most MAX)
 # connections since app_mark; with offload on every one was offloaded and
-# none refused, with offload off none was offloaded.
+# none refused, with offload off none was offloaded.  A failure is told
+# here and fails the test in app_done, after the other steps have run.
 app_offloaded() {
 	local what=$1 min=$2 max=${3:-$2} tried ok ref
 	tried=$(( $(hp_stat handoff_tried) - APP_TRIED0 ))
 	ok=$(( $(hp_stat handoff_ok) - APP_OK0 ))
 	ref=$(( $(hp_stat handoff_refused) - APP_REF0 ))
-	echo "$what: offload $APP_MODE: connections seen $tried, offloaded $ok, refused $ref"
+	echo "$what: offload $APP_MODE: connections seen $tried, offloaded $ok, refused $ref${APP_HELD0:+, held after connect() $(( $(hp_stat active_held) - APP_HELD0 ))}"
 	[ "$tried" -ge "$min" ] && [ "$tried" -le "$max" ] ||
-		fail "$what: $tried connections seen, expected $min to $max"
+		app_bad "$what: $tried connections seen, expected $min to $max"
 	if [ "$APP_MODE" = on ]; then
 		[ "$ok" -eq "$tried" ] && [ "$ref" -eq 0 ] || {
 			grep '^refused' /proc/net/handoff | grep -v ' 0$'
-			fail "$what: not every connection was offloaded"
+			app_bad "$what: not every connection was offloaded"
 		}
 	else
-		[ "$ok" -eq 0 ] || fail "$what: a connection was offloaded with offload off"
+		[ "$ok" -eq 0 ] || app_bad "$what: a connection was offloaded with offload off"
 	fi
+	return 0
+}
+
+app_bad() {
+	echo "FAIL: $*"
+	APP_FAILED="${APP_FAILED:+$APP_FAILED; }$*"
+}
+
+# app_done: fail if app_offloaded found anything wrong.
+app_done() {
+	[ -z "${APP_FAILED:-}" ] || fail "$APP_FAILED"
 }
 
 # app_listening PORT [LOG...]: wait until something listens on TCP PORT;

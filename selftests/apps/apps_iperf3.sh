@@ -76,3 +76,4 @@ for mode in on off; do
 done
 [ -z "$ACTIVE" ] || sysctl -qw net.handoff.active=0
 dmesg_check
+app_done

@@ -99,3 +99,4 @@ app_stop $npid
 grep -E '\[(alert|crit|emerg)\]' $d/error.log && fail "nginx complained (above)"
 grep -E '^(msg_|late_|events_refused|command_errors|restored|conns_)' /proc/net/handoff | grep -v ' 0$'
 dmesg_check
+app_done

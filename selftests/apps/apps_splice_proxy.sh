@@ -90,6 +90,9 @@ through() {
 		max=$(($5 * 2))
 		[ "$APP_MODE" = off ] || min=$max
 	fi
+	# (a socket held after connect() is handed off at its first send or
+	# receive once established; one only ever spliced from is not: the
+	# "down" way, if haproxy's first read of the backend is a splice())
 	app_offloaded "$what" $min $max
 	[ "$1" = 9000 ] || return 0
 	# haproxy must have spliced at least half of what went through it
@@ -115,3 +118,4 @@ app_alive $spid || { cat $d/socat.out; fail "socat died"; }
 [ -e /proc/sys/net/handoff/active ] && sysctl -qw net.handoff.active=0
 grep -iE 'alert|emerg' $d/out && fail "haproxy complained (above)"
 dmesg_check
+app_done
