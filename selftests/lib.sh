@@ -410,11 +410,15 @@ app_mode() {
 	echo "## offload $1"
 }
 
-# app_active: offload connections made by connect() too, if the module
-# can (net.handoff.active); says so and returns 1 if it cannot.
+# app_active PORTS: offload connections made by connect() too, if the
+# module can (net.handoff.active), and only those of PORTS (the service's
+# port: the local one if accepted, the peer's if connected), so that
+# peerctl's own connections to the agent stay out of the count; says so
+# and returns 1 if it cannot.
 app_active() {
 	if [ -e /proc/sys/net/handoff/active ]; then
 		sysctl -qw net.handoff.active=1
+		echo "$1" >/proc/sys/net/handoff/ports
 		return 0
 	fi
 	echo "net.handoff.active absent: connections made by connect() stay on the host stack and are checked for their outcome only"
@@ -425,32 +429,50 @@ app_mark() {
 	APP_TRIED0=$(hp_stat handoff_tried)
 	APP_OK0=$(hp_stat handoff_ok)
 	APP_REF0=$(hp_stat handoff_refused)
+	APP_HELD0=$(hp_stat active_held)
 }
 
 # app_offloaded WHAT MIN [MAX]: the module saw at least MIN (at most MAX)
 # connections since app_mark; with offload on every one was offloaded and
-# none refused, with offload off none was offloaded.
+# none refused, with offload off none was offloaded.  A failure is told
+# here and fails the test in app_done, after the other steps have run.
 app_offloaded() {
 	local what=$1 min=$2 max=${3:-$2} tried ok ref
 	tried=$(( $(hp_stat handoff_tried) - APP_TRIED0 ))
 	ok=$(( $(hp_stat handoff_ok) - APP_OK0 ))
 	ref=$(( $(hp_stat handoff_refused) - APP_REF0 ))
-	echo "$what: offload $APP_MODE: connections seen $tried, offloaded $ok, refused $ref"
+	echo "$what: offload $APP_MODE: connections seen $tried, offloaded $ok, refused $ref${APP_HELD0:+, held after connect() $(( $(hp_stat active_held) - APP_HELD0 ))}"
 	[ "$tried" -ge "$min" ] && [ "$tried" -le "$max" ] ||
-		fail "$what: $tried connections seen, expected $min to $max"
+		app_bad "$what: $tried connections seen, expected $min to $max"
 	if [ "$APP_MODE" = on ]; then
 		[ "$ok" -eq "$tried" ] && [ "$ref" -eq 0 ] || {
 			grep '^refused' /proc/net/handoff | grep -v ' 0$'
-			fail "$what: not every connection was offloaded"
+			app_bad "$what: not every connection was offloaded"
 		}
 	else
-		[ "$ok" -eq 0 ] || fail "$what: a connection was offloaded with offload off"
+		[ "$ok" -eq 0 ] || app_bad "$what: a connection was offloaded with offload off"
 	fi
+	return 0
 }
 
-# app_listening PORT: wait until something listens on TCP PORT.
+app_bad() {
+	echo "FAIL: $*"
+	APP_FAILED="${APP_FAILED:+$APP_FAILED; }$*"
+}
+
+# app_done: fail if app_offloaded found anything wrong.
+app_done() {
+	[ -z "${APP_FAILED:-}" ] || fail "$APP_FAILED"
+}
+
+# app_listening PORT [LOG...]: wait until something listens on TCP PORT;
+# if nothing does, show the server's LOGs and fail.
 app_listening() {
-	wait_for "netstat -ltn | grep -q ':$1 '" 20 || fail "nothing listens on port $1"
+	local port=$1
+	shift
+	wait_for "netstat -ltn | grep -q ':$port '" 20 && return 0
+	[ $# -eq 0 ] || cat "$@"
+	fail "nothing listens on port $port"
 }
 
 # peer_listening PORT: wait until something listens on TCP PORT on the peer.

@@ -25,7 +25,7 @@ guest_server() {
 	app_mark
 	iperf3 -s -1 -p $port -J >/tmp/ipf.$port 2>&1 &
 	spid=$!
-	app_listening $port
+	app_listening $port /tmp/ipf.$port
 	# (the agent runs one line)
 	out=$(peer "timeout 60 iperf3 -c $GUEST_ADDR -p $port -t 3 -J --get-server-output $* >ipf.$port 2>&1; iperf3_check ipf.$port --streams $streams") ||
 		{ echo "$out"; peer "tail -20 ipf.$port"; kill $spid; fail "$what"; }
@@ -69,10 +69,11 @@ for mode in on off; do
 	guest_server 9 -P 8
 	guest_server 2 -R -Z
 	ACTIVE=
-	app_active && ACTIVE=1
+	app_active 5200-5299 && ACTIVE=1
 	guest_client 2
 	guest_client 2 -R
 	guest_client 2 -Z
 done
 [ -z "$ACTIVE" ] || sysctl -qw net.handoff.active=0
 dmesg_check
+app_done

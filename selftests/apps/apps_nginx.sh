@@ -49,7 +49,7 @@ CONF
 nginx -c $d/nginx.conf -e $d/error.log >$d/out 2>&1 &
 npid=$!
 trap 'kill $npid 2>/dev/null' EXIT
-app_listening 8080
+app_listening 8080 $d/out $d/error.log
 url=http://$GUEST_ADDR:8080
 # the big file, then the small ones over at most 8 keep-alive connections
 get_big="curl -sSf --max-time 300 -o big $url/big 2>>curl.err"
@@ -99,3 +99,4 @@ app_stop $npid
 grep -E '\[(alert|crit|emerg)\]' $d/error.log && fail "nginx complained (above)"
 grep -E '^(msg_|late_|events_refused|command_errors|restored|conns_)' /proc/net/handoff | grep -v ' 0$'
 dmesg_check
+app_done
