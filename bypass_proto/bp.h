@@ -419,6 +419,10 @@ struct bp_host *bp_host_alloc(struct sock *sk, struct proto *base_prot,
 bool bp_host_active(const struct bp_host *hs);
 bool bp_host_quiet(struct sock *sk);
 void bp_host_hold_connecting(struct sock *sk);
+bool bp_host_is_held(const struct sock *sk);
+ssize_t bp_host_splice_read(struct socket *sock, loff_t *ppos,
+			    struct pipe_inode_info *pipe, size_t len,
+			    unsigned int flags);
 void bp_host_install(struct sock *sk, struct bp_host *hs);
 void bp_host_drop(struct sock *sk);
 bool bp_host_holds(const struct sock *sk, const struct bp_host *hs);
