@@ -181,12 +181,14 @@ struct bp_conn {
 	u32 tx_nr;
 	u64 tx_written, tx_posted, tx_acked;
 	u64 tx_psh_at;			/* where the last pushed write ended */
+	u64 tx_sent;			/* sent at least once: CHW_CC_SENT */
+	u32 lowat_nic;			/* the NIC's CHW_CC_NOTSENT_LOWAT, 0 off */
 	u32 sends[CHW_CONN_SEND_SLOTS];	/* lengths of SENDs not yet acked */
 	u32 send_head, send_count, send_acked;
 	u16 fin_code;			/* CLOSE or SHUT_WR once all is sent */
 
 	/* news that came while the user owned the socket */
-	u64 def_recv, def_acked;
+	u64 def_recv, def_acked, def_sent;
 	u32 def_ctrl;
 
 	struct rcu_head rcu;
@@ -345,6 +347,7 @@ int bp_getsockopt(struct sock *sk, int level, int optname,
 		  char __user *optval, int __user *optlen);
 void bp_opt_route_bits(struct sock *sk, u8 *tos, u8 *ttl);
 void bp_opts_handoff(struct sock *sk, struct bp_conn *bc);
+void bp_opts_lowat(struct sock *sk, struct bp_conn *bc);
 void bp_opts_close(struct sock *sk, struct bp_conn *bc);
 
 /* bp_info.c: the NIC's live figures */
@@ -360,6 +363,8 @@ int bp_bufs_detach(struct bp_conn *bc);
 void bp_rx_return(struct bp_conn *bc);
 void bp_tx_push(struct bp_conn *bc, u8 more);
 u32 bp_tx_space(const struct bp_conn *bc);
+bool bp_tx_notsent_ok(const struct sock *sk, const struct bp_conn *bc,
+		      int wake);
 void bp_tx_acked(struct bp_conn *bc, u32 len);
 u32 bp_rx_copy(struct bp_conn *bc, struct iov_iter *to, u32 off, u32 len);
 void bp_rx_consume(struct bp_conn *bc, u32 len);
