@@ -359,7 +359,8 @@ static void sc_options(void)
 
 /*
  * What only TCP runs (the connection comes back to the host first): a
- * congestion module, TCP_MAXSEG, TCP_NOTSENT_LOWAT.  The data goes on.
+ * congestion module, TCP_MAXSEG (TCP_NOTSENT_LOWAT, which the NIC runs,
+ * here on the restored socket).  The data goes on.
  */
 static void sc_opts_restore(void)
 {
