@@ -101,6 +101,7 @@ enum bp_counter {
 	BP_C_RS_CALL,		/* restores for a call only TCP runs */
 	BP_C_ZC_COPIED,		/* MSG_ZEROCOPY sends copied, completed */
 	BP_C_ACTIVE_HELD,	/* connect()ed sockets held for a handoff */
+	BP_C_SENT_REPORTS,	/* CHW_CC_SENT taken (TCP_NOTSENT_LOWAT) */
 	BP_C_MSG_TX_BASE,	/* commands by opcode: + op */
 	BP_C_MSG_RX_BASE = BP_C_MSG_TX_BASE + 16,	/* events: + (op & 15) */
 	BP_C_COUNT = BP_C_MSG_RX_BASE + 16

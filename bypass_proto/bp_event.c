@@ -158,6 +158,7 @@ static bool bp_conn_event(struct sock *sk, struct bp_conn *bc,
 		    CHW_CC_SENT) {
 			if (len > bc->tx_written)
 				return false;
+			bp_count(BP_C_SENT_REPORTS);
 			if (now)
 				bp_sent_apply(sk, bc, len);
 			else

@@ -4,14 +4,22 @@
 # stop with EAGAIN at the mark, poll says not writable, a blocking write
 # waits; as the peer reads, poll says writable and a blocked writer
 # wakes.  The same checks with offload on and off; restored_call does
-# not grow.
+# not grow, and the on run took the NIC's reports (notsent_sent_reports).
 . /selftests/lib.sh
 hnd_up
 bp_defaults
 dmesg_mark
 call0=$(hp_stat restored_call)
 scenarios() {
+	rep0=$(hp_stat notsent_sent_reports)
 	sc_run notsent_lowat $((base + 1)) "" "--rcvbuf 16384"
+	reports=$(( $(hp_stat notsent_sent_reports) - rep0 ))
+	echo "offload $SC_MODE: $reports CHW_CC_SENT reports"
+	if [ "$SC_MODE" = on ]; then
+		[ "$reports" -gt 0 ] || fail "the NIC reported nothing sent"
+	else
+		[ "$reports" -eq 0 ] || fail "reports with offload off"
+	fi
 }
 sc_on_off 7100 scenarios
 [ "$(hp_stat restored_call)" -eq "$call0" ] ||
