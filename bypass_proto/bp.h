@@ -116,6 +116,7 @@ enum bp_counter {
 	BP_C_RS_CALL,		/* restores for a call only TCP runs */
 	BP_C_ZC_COPIED,		/* MSG_ZEROCOPY sends copied, completed */
 	BP_C_ACTIVE_HELD,	/* connect()ed sockets held for a handoff */
+	BP_C_SENT_REPORTS,	/* CHW_CC_SENT taken (TCP_NOTSENT_LOWAT) */
 	BP_C_MSG_TX_BASE,	/* commands by opcode: + op */
 	BP_C_MSG_RX_BASE = BP_C_MSG_TX_BASE + 16,	/* events: + (op & 15) */
 	BP_C_COUNT = BP_C_MSG_RX_BASE + 16
@@ -196,6 +197,8 @@ struct bp_conn {
 	u32 tx_nr;
 	u64 tx_written, tx_posted, tx_acked;
 	u64 tx_psh_at;			/* where the last pushed write ended */
+	u64 tx_sent;			/* sent at least once: CHW_CC_SENT */
+	u32 lowat_nic;			/* the NIC's CHW_CC_NOTSENT_LOWAT, 0 off */
 	u32 sends[CHW_CONN_SEND_SLOTS];	/* lengths of SENDs not yet acked */
 	u32 send_head, send_count, send_acked;
 	u16 fin_code;			/* CLOSE or SHUT_WR once all is sent */
@@ -209,7 +212,7 @@ struct bp_conn {
 	bool rs_open;
 
 	/* news that came while the user owned the socket */
-	u64 def_recv, def_acked;
+	u64 def_recv, def_acked, def_sent;
 	u32 def_ctrl;
 
 	struct rcu_head rcu;
@@ -370,6 +373,7 @@ int bp_getsockopt(struct sock *sk, int level, int optname,
 		  char __user *optval, int __user *optlen);
 void bp_opt_route_bits(struct sock *sk, u8 *tos, u8 *ttl);
 void bp_opts_handoff(struct sock *sk, struct bp_conn *bc);
+void bp_opts_lowat(struct sock *sk, struct bp_conn *bc);
 void bp_opts_close(struct sock *sk, struct bp_conn *bc);
 
 /* bp_info.c: the NIC's live figures */
@@ -385,6 +389,8 @@ int bp_bufs_detach(struct bp_conn *bc);
 void bp_rx_return(struct bp_conn *bc);
 void bp_tx_push(struct bp_conn *bc, u8 more);
 u32 bp_tx_space(const struct bp_conn *bc);
+bool bp_tx_notsent_ok(const struct sock *sk, const struct bp_conn *bc,
+		      int wake);
 void bp_tx_acked(struct bp_conn *bc, u32 len);
 u32 bp_rx_copy(struct bp_conn *bc, struct iov_iter *to, u32 off, u32 len);
 void bp_rx_consume(struct bp_conn *bc, u32 len);

@@ -45,6 +45,7 @@ static const char * const bp_counter_names[BP_C_COUNT] = {
 	[BP_C_RS_CALL] = "restored_call",
 	[BP_C_ZC_COPIED] = "zerocopy_copied",
 	[BP_C_ACTIVE_HELD] = "active_held",
+	[BP_C_SENT_REPORTS] = "notsent_sent_reports",
 	[BP_C_MSG_TX_BASE + CHW_OP_HANDOFF] = "msg_handoff",
 	[BP_C_MSG_TX_BASE + CHW_OP_RESTORE] = "msg_restore",
 	[BP_C_MSG_TX_BASE + CHW_OP_SEND] = "msg_send",
