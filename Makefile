@@ -50,7 +50,7 @@ fw-test: deps
 fw-harness: deps tools
 	$(MAKE) -C nic_fw_model/harness BUILD=$(BUILD) check
 
-SUITES := nic bypass restore semantics apps
+SUITES := nic bypass restore semantics apps visibility
 
 # Every suite runs even if an earlier one failed; the summary decides.
 # The firmware's instructions per packet (callgrind).
@@ -80,7 +80,7 @@ check: all bench-plugin
 check-debug: deps qemu tools
 	bash scripts/check-debug.sh $(SUITES)
 
-demo: all
+demo: all bench-plugin
 	bash scripts/demo.sh
 
 # The guest-instruction counter (a TCG plugin) for the QEMU just built.

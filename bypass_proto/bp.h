@@ -28,7 +28,7 @@
  *				whoever looks at the ULP slot unlocked
  *   bp_hosts_lock		under sk_callback_lock in bp_host_install()
  *   bn->lock, bn->conns (its xarray lock), bp_all_lock,
- *   bp_tuples_lock, hs->lock, a socket's wait queue lock
+ *   bp_tuples_lock, bc->rs_lock, hs->lock, a socket's wait queue lock
  *				leaves: none is taken under another
  *
  * bp_srcu is no lock but every entry from the core holds it (rmmod waits
@@ -71,6 +71,21 @@ enum bp_refusal {
 	BP_REF_COUNT
 };
 
+/* What a restore was for (the handoff_restore tracepoint's trigger). */
+enum bp_trigger {
+	BP_RS_ADMIN,		/* written to /proc/net/handoff */
+	BP_RS_UNLOAD,		/* rmmod */
+	BP_RS_LINK,		/* bp_policy.c: the link went down */
+	BP_RS_ROUTE,		/* ... the route leaves by another device */
+	BP_RS_POLICY,		/* ... the port left net.handoff.ports */
+	BP_RS_IDLE,		/* ... idle past net.handoff.idle_restore_s */
+	BP_RS_CALL,		/* a call only TCP runs (bp_restore_first) */
+	BP_RS_TIME_WAIT,	/* the NIC asked: TIME_WAIT */
+	BP_RS_PRESSURE,		/* ... it is short of memory */
+	BP_RS_URGENT,		/* ... the peer sent urgent data */
+	BP_RS_COUNT
+};
+
 /* Global counters, shown by /proc/net/handoff. */
 enum bp_counter {
 	BP_C_TRIED,
@@ -101,6 +116,7 @@ enum bp_counter {
 	BP_C_RS_CALL,		/* restores for a call only TCP runs */
 	BP_C_ZC_COPIED,		/* MSG_ZEROCOPY sends copied, completed */
 	BP_C_ACTIVE_HELD,	/* connect()ed sockets held for a handoff */
+	BP_C_SENT_REPORTS,	/* CHW_CC_SENT taken (TCP_NOTSENT_LOWAT) */
 	BP_C_MSG_TX_BASE,	/* commands by opcode: + op */
 	BP_C_MSG_RX_BASE = BP_C_MSG_TX_BASE + 16,	/* events: + (op & 15) */
 	BP_C_COUNT = BP_C_MSG_RX_BASE + 16
@@ -181,12 +197,22 @@ struct bp_conn {
 	u32 tx_nr;
 	u64 tx_written, tx_posted, tx_acked;
 	u64 tx_psh_at;			/* where the last pushed write ended */
+	u64 tx_sent;			/* sent at least once: CHW_CC_SENT */
+	u32 lowat_nic;			/* the NIC's CHW_CC_NOTSENT_LOWAT, 0 off */
 	u32 sends[CHW_CONN_SEND_SLOTS];	/* lengths of SENDs not yet acked */
 	u32 send_head, send_count, send_acked;
 	u16 fin_code;			/* CLOSE or SHUT_WR once all is sent */
 
+	/*
+	 * Segments that came while a restore was under way (bp_forward.c):
+	 * held from the restore's start (rs_open) to its outcome.
+	 */
+	spinlock_t rs_lock;
+	struct list_head rs_held;
+	bool rs_open;
+
 	/* news that came while the user owned the socket */
-	u64 def_recv, def_acked;
+	u64 def_recv, def_acked, def_sent;
 	u32 def_ctrl;
 
 	struct rcu_head rcu;
@@ -293,10 +319,12 @@ void bp_try_handoff(struct sock *sk, const struct proto_ops *base_ops,
 void bp_handoffs_wait(void);
 
 /* bp_restore.c */
-int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw);
-int bp_restore_sk(struct sock *sk);
-int bp_restore_nic(struct bp_nic *bn, u32 cid, bool any);
-int bp_restore_all(void);
+extern const char *const bp_trigger_names[BP_RS_COUNT];
+int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw,
+		      enum bp_trigger why);
+int bp_restore_sk(struct sock *sk, enum bp_trigger why);
+int bp_restore_nic(struct bp_nic *bn, u32 cid, bool any, enum bp_trigger why);
+int bp_restore_all(enum bp_trigger why);
 int bp_restore_first(struct sock *sk, bool lasting);
 int bp_restore_first_locked(struct sock *sk, bool lasting);
 void bp_restore_asked(struct bp_nic *bn, const struct chw_ev_restore *ev);
@@ -345,6 +373,7 @@ int bp_getsockopt(struct sock *sk, int level, int optname,
 		  char __user *optval, int __user *optlen);
 void bp_opt_route_bits(struct sock *sk, u8 *tos, u8 *ttl);
 void bp_opts_handoff(struct sock *sk, struct bp_conn *bc);
+void bp_opts_lowat(struct sock *sk, struct bp_conn *bc);
 void bp_opts_close(struct sock *sk, struct bp_conn *bc);
 
 /* bp_info.c: the NIC's live figures */
@@ -360,6 +389,8 @@ int bp_bufs_detach(struct bp_conn *bc);
 void bp_rx_return(struct bp_conn *bc);
 void bp_tx_push(struct bp_conn *bc, u8 more);
 u32 bp_tx_space(const struct bp_conn *bc);
+bool bp_tx_notsent_ok(const struct sock *sk, const struct bp_conn *bc,
+		      int wake);
 void bp_tx_acked(struct bp_conn *bc, u32 len);
 u32 bp_rx_copy(struct bp_conn *bc, struct iov_iter *to, u32 off, u32 len);
 void bp_rx_consume(struct bp_conn *bc, u32 len);
@@ -394,6 +425,10 @@ struct bp_host *bp_host_alloc(struct sock *sk, struct proto *base_prot,
 bool bp_host_active(const struct bp_host *hs);
 bool bp_host_quiet(struct sock *sk);
 void bp_host_hold_connecting(struct sock *sk);
+bool bp_host_is_held(const struct sock *sk);
+ssize_t bp_host_splice_read(struct socket *sock, loff_t *ppos,
+			    struct pipe_inode_info *pipe, size_t len,
+			    unsigned int flags);
 void bp_host_install(struct sock *sk, struct bp_host *hs);
 void bp_host_drop(struct sock *sk);
 bool bp_host_holds(const struct sock *sk, const struct bp_host *hs);
@@ -410,6 +445,8 @@ void bp_active_stop(void);
 int bp_forward_init(void);
 void bp_forward_exit(void);
 int bp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+void bp_rs_hold_open(struct bp_conn *bc);
+void bp_rs_hold_close(struct bp_conn *bc, bool tcps);
 void bp_tuple_add(struct bp_conn *bc);
 void bp_tuple_del(struct bp_conn *bc);
 extern atomic_t bp_fwd_inflight;

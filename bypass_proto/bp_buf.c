@@ -232,6 +232,21 @@ u32 bp_tx_space(const struct bp_conn *bc)
 }
 
 /*
+ * tcp_stream_memory_free()'s TCP_NOTSENT_LOWAT test, ((write_seq -
+ * snd_nxt) << wake) < tcp_notsent_lowat(), with snd_nxt what the NIC
+ * reported sent (CHW_CC_SENT, while it has the threshold) or, past it,
+ * acknowledged.  Our FIN is in neither count.
+ */
+bool bp_tx_notsent_ok(const struct sock *sk, const struct bp_conn *bc,
+		      int wake)
+{
+	u32 notsent = bc->tx_written - max(READ_ONCE(bc->tx_sent),
+					   READ_ONCE(bc->tx_acked));
+
+	return (notsent << wake) < tcp_notsent_lowat(tcp_sk(sk));
+}
+
+/*
  * Give the NIC what was written and not yet sent, one SEND per piece
  * within a chunk, as many as its send slots allow.  The SEND that ends
  * where an application's write ended (tx_psh_at) carries PSH, as

@@ -97,6 +97,19 @@ static void bp_ack_apply(struct sock *sk, struct bp_conn *bc, u64 len)
 		sk->sk_write_space(sk);
 }
 
+/*
+ * CHW_CC_SENT: the NIC sent the queue up to sent (TCP_NOTSENT_LOWAT);
+ * writers and pollers look again, as TCP's write_space lets them.
+ */
+static void bp_sent_apply(struct sock *sk, struct bp_conn *bc, u64 sent)
+{
+	if (sent <= bc->tx_sent)
+		return;
+	WRITE_ONCE(bc->tx_sent, sent);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_write_space(sk);
+}
+
 static u32 bp_ctrl_bit(u16 code)
 {
 	switch (code) {
@@ -141,6 +154,17 @@ static bool bp_conn_event(struct sock *sk, struct bp_conn *bc,
 			bc->def_acked += len;
 		return true;
 	case CHW_EV_CTRL:
+		if (le16_to_cpu(((const struct chw_ev_ctrl *)ev)->code) ==
+		    CHW_CC_SENT) {
+			if (len > bc->tx_written)
+				return false;
+			bp_count(BP_C_SENT_REPORTS);
+			if (now)
+				bp_sent_apply(sk, bc, len);
+			else
+				bc->def_sent = max(bc->def_sent, len);
+			return true;
+		}
 		bit = bp_ctrl_bit(le16_to_cpu(((const struct chw_ev_ctrl *)ev)->code));
 		if (!bit)
 			return false;
@@ -278,6 +302,12 @@ void bp_apply_deferred(struct sock *sk, struct bp_conn *bc)
 
 		bc->def_acked = 0;
 		bp_ack_apply(sk, bc, n);
+	}
+	if (bc->def_sent) {
+		u64 n = bc->def_sent;
+
+		bc->def_sent = 0;
+		bp_sent_apply(sk, bc, n);
 	}
 	if (bc->def_ctrl) {
 		u32 what = bc->def_ctrl;

@@ -233,38 +233,138 @@ int bp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
-/* ---- the netfilter hooks --------------------------------------------------- */
+/* ---- segments that come during a restore ---------------------------------- */
 
 /*
- * Both families' hooks end here: if t is offloaded, its segment (TCP
- * header at thoff) or the ICMP error quoting it goes to the NIC.
+ * A segment (or ICMP error) of a connection being restored waits here,
+ * taken at PRE_ROUTING with what IP needs to go on with it, until the
+ * restore's outcome: into TCP's input if the NIC let the connection go,
+ * to the NIC if it refused.  Letting it through to TCP at once raced the
+ * restore on another CPU: past the hook before the refusal, it could
+ * reach the socket after it, a bypass socket again that TCP must not
+ * touch.
  */
-static unsigned int bp_nf_steal(const struct bp_tuple *t, struct sk_buff *skb,
-				bool icmp, unsigned int thoff, __be16 proto)
-{
-	struct bp_conn *bc;
+struct bp_rs_held {
+	struct list_head node;
+	struct sk_buff *skb;
+	struct net *net;
+	int (*okfn)(struct net *net, struct sock *sk, struct sk_buff *skb);
+	unsigned int thoff;
+	__be16 proto;
+	bool icmp;
+};
 
-	rcu_read_lock();
-	bc = bp_tuple_find(t);
-	/*
-	 * Being restored: the NIC may have let go already, so TCP takes the
-	 * segment; the restore holds the socket, so it waits in the backlog
-	 * until the socket is TCP's again (or is forwarded from there if the
-	 * NIC refused the restore).
-	 */
-	if (!bc || (READ_ONCE(bc->flags) & BP_F_RESTORING)) {
-		rcu_read_unlock();
-		return NF_ACCEPT;
-	}
+/* To the NIC: the segment (TCP header at thoff) or the ICMP quoting it. */
+static void bp_fwd_skb(struct bp_conn *bc, struct sk_buff *skb, bool icmp,
+		       unsigned int thoff, __be16 proto)
+{
 	if (icmp) {
 		bp_forward_icmp(bc, skb, proto);
 	} else {
 		skb_set_transport_header(skb, thoff);
 		bp_forward_tcp(bc, skb);
 	}
-	rcu_read_unlock();
 	consume_skb(skb);
+}
+
+/* The restore starts (sk locked): segments wait from now on. */
+void bp_rs_hold_open(struct bp_conn *bc)
+{
+	spin_lock_bh(&bc->rs_lock);
+	bc->rs_open = true;
+	spin_unlock_bh(&bc->rs_lock);
+}
+
+/*
+ * The restore's outcome (sk locked): tcps, the NIC let go (or never
+ * answered), or it kept the connection, BP_F_RESTORING cleared first.
+ */
+void bp_rs_hold_close(struct bp_conn *bc, bool tcps)
+{
+	struct bp_rs_held *h, *tmp;
+	LIST_HEAD(held);
+
+	spin_lock_bh(&bc->rs_lock);
+	bc->rs_open = false;
+	list_splice_init(&bc->rs_held, &held);
+	spin_unlock_bh(&bc->rs_lock);
+	list_for_each_entry_safe(h, tmp, &held, node) {
+		struct net_device *dev = h->skb->dev;
+
+		if (tcps) {
+			/* as a netfilter queue gives a packet back */
+			local_bh_disable();
+			h->okfn(h->net, NULL, h->skb);
+			local_bh_enable();
+		} else {
+			bp_fwd_skb(bc, h->skb, h->icmp, h->thoff, h->proto);
+		}
+		dev_put(dev);
+		kfree(h);
+	}
+}
+
+/* In the hook, bc being restored: the skb waits, or the outcome is in. */
+static unsigned int bp_rs_hold(struct bp_conn *bc, struct sk_buff *skb,
+			       bool icmp, unsigned int thoff, __be16 proto,
+			       const struct nf_hook_state *state)
+{
+	struct bp_rs_held *h;
+
+	spin_lock(&bc->rs_lock);
+	if (!bc->rs_open) {
+		/* decided: TCP's (still marked), or the NIC kept it */
+		bool kept = !(READ_ONCE(bc->flags) & BP_F_RESTORING);
+
+		spin_unlock(&bc->rs_lock);
+		if (!kept)
+			return NF_ACCEPT;
+		bp_fwd_skb(bc, skb, icmp, thoff, proto);
+		return NF_STOLEN;
+	}
+	h = kmalloc(sizeof(*h), GFP_ATOMIC);
+	if (!h) {
+		spin_unlock(&bc->rs_lock);
+		bp_count(BP_C_FWD_DROPS);	/* a loss: the peer resends */
+		kfree_skb(skb);
+		return NF_STOLEN;
+	}
+	h->skb = skb;
+	h->net = state->net;
+	h->okfn = state->okfn;
+	h->thoff = thoff;
+	h->proto = proto;
+	h->icmp = icmp;
+	dev_hold(skb->dev);
+	list_add_tail(&h->node, &bc->rs_held);
+	spin_unlock(&bc->rs_lock);
 	return NF_STOLEN;
+}
+
+/* ---- the netfilter hooks --------------------------------------------------- */
+
+/*
+ * Both families' hooks end here: if t is offloaded, its segment (TCP
+ * header at thoff) or the ICMP error quoting it goes to the NIC, or
+ * waits for the restore under way.
+ */
+static unsigned int bp_nf_steal(const struct bp_tuple *t, struct sk_buff *skb,
+				bool icmp, unsigned int thoff, __be16 proto,
+				const struct nf_hook_state *state)
+{
+	unsigned int verdict = NF_STOLEN;
+	struct bp_conn *bc;
+
+	rcu_read_lock();
+	bc = bp_tuple_find(t);
+	if (!bc)
+		verdict = NF_ACCEPT;
+	else if (READ_ONCE(bc->flags) & BP_F_RESTORING)
+		verdict = bp_rs_hold(bc, skb, icmp, thoff, proto, state);
+	else
+		bp_fwd_skb(bc, skb, icmp, thoff, proto);
+	rcu_read_unlock();
+	return verdict;
 }
 
 /* The connection an ICMP error quotes: its inner header is ours -> peer. */
@@ -330,7 +430,7 @@ static unsigned int bp_nf_ipv4(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 
-	return bp_nf_steal(&t, skb, icmp, iph->ihl * 4, htons(ETH_P_IP));
+	return bp_nf_steal(&t, skb, icmp, iph->ihl * 4, htons(ETH_P_IP), state);
 }
 
 static unsigned int bp_nf_ipv6(void *priv, struct sk_buff *skb,
@@ -376,7 +476,8 @@ static unsigned int bp_nf_ipv6(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 
-	return bp_nf_steal(&t, skb, icmp, sizeof(*ip6h), htons(ETH_P_IPV6));
+	return bp_nf_steal(&t, skb, icmp, sizeof(*ip6h), htons(ETH_P_IPV6),
+			   state);
 }
 
 static const struct nf_hook_ops bp_nf_ops[] = {

@@ -17,6 +17,7 @@
 #include <net/route.h>
 
 #include "bp.h"
+#include "bp_trace.h"
 
 /*
  * Our per-socket teardown hook; see bp_close.c.  No owner: an offloaded
@@ -39,8 +40,11 @@ const char *const bp_refusal_names[BP_REF_COUNT] = {
 	[BP_REF_NOMEM] = "nomem", [BP_REF_QUEUE] = "queue",
 };
 
-static void bp_refuse(struct sock *sk, enum bp_refusal why)
+static void bp_refuse(struct sock *sk, const struct bp_nic *bn,
+		      enum bp_refusal why)
 {
+	trace_handoff(sk, bn ? netdev_name(bn->netdev) : "", 0,
+		      bp_refusal_names[why]);
 	bp_count(BP_C_REFUSED);
 	bp_count(BP_C_REF_BASE + why);
 	if (why >= BP_REF_NIC)
@@ -504,6 +508,7 @@ static int bp_handoff_locked(struct sock *sk, struct bp_conn *bc)
 	if (why != BP_REF_COUNT)
 		return why;
 	bp_switch(sk, bc, sndq);
+	trace_handoff(sk, netdev_name(bc->bn->netdev), bc->cid, "ok");
 	return BP_REF_COUNT;
 }
 
@@ -515,23 +520,23 @@ static void bp_handoff_one(struct sock *sk, const struct proto_ops *base_ops,
 
 	bp_count(BP_C_TRIED);
 	if (!READ_ONCE(bp_policy.enable) || READ_ONCE(bp_unloading)) {
-		bp_refuse(sk, BP_REF_DISABLED);
+		bp_refuse(sk, NULL, BP_REF_DISABLED);
 		return;
 	}
 	/* the service's port: ours if accepted, the peer's if connected */
 	if (!bp_port_allowed(ntohs(held && bp_host_active(held) ?
 				   inet_sk(sk)->inet_dport :
 				   inet_sk(sk)->inet_sport))) {
-		bp_refuse(sk, BP_REF_PORT);
+		bp_refuse(sk, NULL, BP_REF_PORT);
 		return;
 	}
 	if (atomic_read(&bp_nr_offloaded) >= READ_ONCE(bp_policy.max_conns)) {
-		bp_refuse(sk, BP_REF_MAX);
+		bp_refuse(sk, NULL, BP_REF_MAX);
 		return;
 	}
 	bc = kzalloc(sizeof(*bc), GFP_KERNEL);
 	if (!bc) {
-		bp_refuse(sk, BP_REF_NOMEM);
+		bp_refuse(sk, NULL, BP_REF_NOMEM);
 		return;
 	}
 	bc->sk = sk;
@@ -544,13 +549,15 @@ static void bp_handoff_one(struct sock *sk, const struct proto_ops *base_ops,
 	INIT_LIST_HEAD(&bc->node);
 	INIT_LIST_HEAD(&bc->all_node);
 	INIT_HLIST_NODE(&bc->hnode);
+	spin_lock_init(&bc->rs_lock);
+	INIT_LIST_HEAD(&bc->rs_held);
 
 	lock_sock(sk);
 	why = bp_handoff_locked(sk, bc);
 	release_sock(sk);
 	if (why == BP_REF_COUNT)
-		return;
-	bp_refuse(sk, why);
+		return;	/* bc is the socket's now, and may be gone already */
+	bp_refuse(sk, bc->bn, why);
 	/* a slot taken but not used: the NIC never saw this one */
 	if (why == BP_REF_NOMEM || why == BP_REF_QUEUE)
 		atomic_inc(&bc->bn->free_conns);

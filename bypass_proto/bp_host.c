@@ -20,9 +20,10 @@
  *
  * What the core calls under the socket lock (backlog_rcv, release_cb,
  * keepalive) and outside process context (hashing) stays TCP's own: the
- * switch holds the same lock.  A held socket has TCP's proto_ops (its
- * poll is tcp_poll); the bypass protocol's ops come back with the
- * handoff.  Closing, disconnecting or installing a ULP ends the holding:
+ * switch holds the same lock.  A held socket has our copy of TCP's
+ * proto_ops (bp_intercept.c): its poll is tcp_poll, its splice_read
+ * passes the gate (bp_host_splice_read()), as a receive does.  Closing,
+ * disconnecting or installing a ULP ends the holding:
  * the socket becomes plain TCP first, and rmmod does the same to all.
  */
 #include <linux/delay.h>
@@ -34,12 +35,13 @@
 struct bp_host {
 	struct sock *sk;
 	struct proto *base_prot;	/* tcp_prot or tcpv6_prot */
-	const struct proto_ops *saved_ops;	/* TCP's, the socket's now */
+	const struct proto_ops *saved_ops;	/* TCP's, put back at the end */
 	refcount_t ref;			/* the socket's, and each caller's */
 	atomic_t users;			/* callers inside TCP's operations */
 	bool closed;			/* the gate: under sk_callback_lock */
 	bool detached;			/* under bp_hosts_lock: let go once */
 	bool active;			/* made by connect() (bp_active.c) */
+	bool fresh;			/* ... and never offloaded yet */
 	unsigned long connecting;	/* bit 0: hand off once established */
 	u32 pass;			/* under bp_hosts_lock */
 	spinlock_t lock;		/* callers */
@@ -81,6 +83,12 @@ static struct bp_host *bp_host_of(const struct sock *sk)
 	if (icsk->icsk_ulp_ops != &bp_host_ulp_ops)
 		return NULL;
 	return (__force struct bp_host *)icsk->icsk_ulp_data;
+}
+
+/* Whether sk is held now (a hint: the gate decides). */
+bool bp_host_is_held(const struct sock *sk)
+{
+	return READ_ONCE(inet_csk(sk)->icsk_ulp_ops) == &bp_host_ulp_ops;
 }
 
 bool bp_host_holds(const struct sock *sk, const struct bp_host *hs)
@@ -144,10 +152,13 @@ void bp_host_install(struct sock *sk, struct bp_host *hs)
 	list_add_tail(&hs->node, &bp_hosts);
 	spin_unlock_bh(&bp_hosts_lock);
 	atomic_inc(&bp_nr_held);
-	/* TCP's ops: a held socket's poll is tcp_poll */
+	/*
+	 * Our copy of TCP's ops: splice() passes the gate too (poll is
+	 * tcp_poll still, for a socket that is not a bypass one).
+	 */
 	bp_sk_switch(sk, &bp_host_ulp_ops, hs,
 		     hs->base_prot == &tcp_prot ? &bp_hprot4 : &bp_hprot6,
-		     hs->saved_ops);
+		     bp_ops_for(hs->saved_ops));
 }
 
 /*
@@ -171,7 +182,7 @@ static void bp_host_detach(struct sock *sk, struct bp_host *hs,
 	write_lock_bh(&sk->sk_callback_lock);
 	if (bp_host_of(sk) == hs)
 		bp_sk_switch(sk, releasing ? &bp_host_ulp_ops : NULL, NULL,
-			     hs->base_prot, NULL);
+			     hs->base_prot, hs->saved_ops);
 	write_unlock_bh(&sk->sk_callback_lock);
 	bp_host_put(hs);
 }
@@ -367,7 +378,9 @@ int bp_host_handoff(struct sock *sk)
 		if (gone)
 			bp_host_detach(sk, hs, false);
 		if (taken) {
-			bp_count(BP_C_REHANDOFF);
+			/* a connect()ed socket's first is no handoff again */
+			if (!hs->fresh)
+				bp_count(BP_C_REHANDOFF);
 			err = 0;
 		}
 		bp_host_gate_open(hs);
@@ -522,6 +535,36 @@ static int bp_h_getsockopt(struct sock *sk, int level, int optname,
 	return ret;
 }
 
+/*
+ * splice() from a held socket (its ops' splice_read, bp_intercept.c):
+ * TCP's, through the gate like a receive, and the handoff of a socket
+ * connect() made, if this is the first call to find it established.
+ */
+ssize_t bp_host_splice_read(struct socket *sock, loff_t *ppos,
+			    struct pipe_inode_info *pipe, size_t len,
+			    unsigned int flags)
+{
+	struct sock *sk = sock->sk;
+	struct bp_host_caller c;
+	struct bp_host *hs;
+	ssize_t ret;
+	int err;
+
+	hs = bp_host_enter(sk, &c, true);
+	if (!hs)	/* handed off or let go meanwhile: whatever sk is now */
+		return READ_ONCE(sock->ops)->splice_read(sock, ppos, pipe, len,
+							 flags);
+	if (unlikely(c.connected)) {
+		bp_host_leave(hs, &c, 0);
+		bp_host_connected(sk);
+		return READ_ONCE(sock->ops)->splice_read(sock, ppos, pipe, len,
+							 flags);
+	}
+	ret = hs->saved_ops->splice_read(sock, ppos, pipe, len, flags);
+	err = bp_host_leave(hs, &c, ret < 0 ? (int)ret : 0);
+	return ret < 0 ? err : ret;
+}
+
 /* sk (locked) is no longer held, if it was: plain TCP. */
 void bp_host_drop(struct sock *sk)
 {
@@ -569,6 +612,7 @@ void bp_host_hold_connecting(struct sock *sk)
 	    (TCPF_SYN_SENT | TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
 		hs = bp_host_alloc(sk, sk->sk_prot, sk->sk_socket->ops, true);
 	if (hs) {
+		hs->fresh = true;
 		now = sk->sk_state != TCP_SYN_SENT;
 		if (!now)
 			set_bit(0, &hs->connecting);

@@ -143,6 +143,8 @@ static ssize_t bp_splice_read_entry(struct socket *sock, loff_t *ppos,
 
 	if (bp_sk_is_bypass(sock->sk))
 		ret = bp_splice_read(sock, pipe, len, flags);
+	else if (bp_host_is_held(sock->sk))
+		ret = bp_host_splice_read(sock, ppos, pipe, len, flags);
 	else
 		ret = bp_base_ops(sock->ops)->splice_read(sock, ppos, pipe,
 							  len, flags);

@@ -8,6 +8,8 @@
 #include <linux/module.h>
 
 #include "bp.h"
+#define CREATE_TRACE_POINTS
+#include "bp_trace.h"
 
 static const struct hnd_client bp_client = {
 	.add = bp_nic_add,
@@ -102,7 +104,7 @@ static void __exit bp_exit(void)
 	bp_intercept_stop();
 	/* a handoff under way finishes (or fails) before the restore */
 	bp_handoffs_wait();
-	bp_restore_all();
+	bp_restore_all(BP_RS_UNLOAD);
 	/* restored sockets (held, or just now) are plain TCP's */
 	bp_host_release_all();
 	hnd_client_unregister(&bp_client);

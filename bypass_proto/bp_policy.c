@@ -180,26 +180,32 @@ static bool bp_egress_moved(const struct bp_conn *bc)
 	return moved;
 }
 
-/* Why bc should go back (a BP_C_RS_* counter), or BP_C_COUNT: it stays. */
-static enum bp_counter bp_why_restore(const struct bp_conn *bc, bool link_down)
+/* Why bc should go back, or BP_RS_COUNT: it stays. */
+static enum bp_trigger bp_why_restore(const struct bp_conn *bc, bool link_down)
 {
 	unsigned long last = READ_ONCE(bc->last_active) ?: bc->since;
 	int idle_s = READ_ONCE(bp_policy.idle_restore_s);
 
 	if (link_down)
-		return BP_C_RS_LINK;
+		return BP_RS_LINK;
 	if (!bp_conn_port_allowed(bc))
-		return BP_C_RS_POLICY;
+		return BP_RS_POLICY;
 	if (bp_egress_moved(bc))
-		return BP_C_RS_ROUTE;
+		return BP_RS_ROUTE;
 	if (idle_s > 0 && time_after(jiffies, last + (unsigned long)idle_s * HZ))
-		return BP_C_RS_IDLE;
-	return BP_C_COUNT;
+		return BP_RS_IDLE;
+	return BP_RS_COUNT;
 }
+
+/* Each trigger's restored_<trigger> counter in /proc/net/handoff. */
+static const enum bp_counter bp_trigger_counter[BP_RS_COUNT] = {
+	[BP_RS_LINK] = BP_C_RS_LINK, [BP_RS_ROUTE] = BP_C_RS_ROUTE,
+	[BP_RS_POLICY] = BP_C_RS_POLICY, [BP_RS_IDLE] = BP_C_RS_IDLE,
+};
 
 struct bp_victim {
 	struct sock *sk;
-	enum bp_counter why;
+	enum bp_trigger why;
 };
 
 /*
@@ -216,14 +222,14 @@ static int bp_collect(struct bp_nic *bn, struct bp_victim *v, int max,
 
 	spin_lock_bh(&bn->lock);
 	list_for_each_entry(bc, &bn->conn_list, node) {
-		enum bp_counter why;
+		enum bp_trigger why;
 
 		if (n == max) {
 			*more = true;
 			break;
 		}
 		why = bp_why_restore(bc, link_down);
-		if (why == BP_C_COUNT ||
+		if (why == BP_RS_COUNT ||
 		    !refcount_inc_not_zero(&bc->sk->sk_refcnt))
 			continue;
 		v[n].sk = bc->sk;
@@ -265,9 +271,9 @@ static void bp_recheck(struct work_struct *work)
 				sock_put(v[i].sk);
 				continue;
 			}
-			err = bp_restore_sk(v[i].sk);
+			err = bp_restore_sk(v[i].sk, v[i].why);
 			if (!err)
-				bp_count(v[i].why);
+				bp_count(bp_trigger_counter[v[i].why]);
 			else if (err == -ETIMEDOUT)
 				answers = false;
 		}

@@ -45,6 +45,7 @@ static const char * const bp_counter_names[BP_C_COUNT] = {
 	[BP_C_RS_CALL] = "restored_call",
 	[BP_C_ZC_COPIED] = "zerocopy_copied",
 	[BP_C_ACTIVE_HELD] = "active_held",
+	[BP_C_SENT_REPORTS] = "notsent_sent_reports",
 	[BP_C_MSG_TX_BASE + CHW_OP_HANDOFF] = "msg_handoff",
 	[BP_C_MSG_TX_BASE + CHW_OP_RESTORE] = "msg_restore",
 	[BP_C_MSG_TX_BASE + CHW_OP_SEND] = "msg_send",
@@ -144,7 +145,7 @@ static int bp_proc_restore_dev(const char *name)
 	mutex_lock(&bp_nics_lock);
 	list_for_each_entry(bn, &bp_nics, list)
 		if (!strcmp(netdev_name(bn->netdev), name)) {
-			bp_restore_nic(bn, 0, true);
+			bp_restore_nic(bn, 0, true, BP_RS_ADMIN);
 			err = 0;
 			break;
 		}
@@ -181,12 +182,12 @@ static ssize_t bp_proc_write(struct file *file, const char __user *ubuf,
 	if (!all && kstrtou32(arg, 16, &cid))
 		return -EINVAL;
 	if (all) {
-		bp_restore_all();
+		bp_restore_all(BP_RS_ADMIN);
 		return len;
 	}
 	mutex_lock(&bp_nics_lock);
 	list_for_each_entry(bn, &bp_nics, list)
-		if (bp_restore_nic(bn, cid, false)) {
+		if (bp_restore_nic(bn, cid, false, BP_RS_ADMIN)) {
 			mutex_unlock(&bp_nics_lock);
 			return len;
 		}

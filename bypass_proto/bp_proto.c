@@ -42,8 +42,13 @@ struct proto *bp_base_prot(const struct sock *sk)
 
 /* ---- send ---------------------------------------------------------------- */
 
+/*
+ * sk_stream_wait_memory(): until there is room, and with lowat until
+ * less than TCP_NOTSENT_LOWAT is unsent (a CHW_CC_SENT or an ACK wakes
+ * us through sk_write_space, as TCP's write_space wakes its writers).
+ */
 static int bp_wait_send_space(struct sock *sk, struct bp_conn *bc,
-			      long *timeo)
+			      long *timeo, bool lowat)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
@@ -52,7 +57,8 @@ static int bp_wait_send_space(struct sock *sk, struct bp_conn *bc,
 	set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 	sk_wait_event(sk, timeo, bp_wait_cond(sk, bc, sk->sk_err ||
 		      (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
-		      (bc->flags & BP_F_NIC_FREED) || bp_tx_space(bc)), &wait);
+		      (bc->flags & BP_F_NIC_FREED) || (bp_tx_space(bc) &&
+		      (!lowat || bp_tx_notsent_ok(sk, bc, 0)))), &wait);
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return 0;
 }
@@ -61,6 +67,9 @@ static int bp_wait_send_space(struct sock *sk, struct bp_conn *bc,
  * Copy from the application into the send ring and tell the NIC, one
  * SEND per contiguous piece.  The usual stream semantics: a blocking
  * sender waits for room, a non-blocking one gets what fitted or EAGAIN.
+ * TCP_NOTSENT_LOWAT is asked where tcp_sendmsg() asks it, before a new
+ * skb: here before a new chunk; bytes go on into a chunk begun, as into
+ * TCP's unsent tail skb.
  */
 static int bp_send_iter(struct sock *sk, struct iov_iter *from, int flags)
 {
@@ -71,9 +80,11 @@ static int bp_send_iter(struct sock *sk, struct iov_iter *from, int flags)
 
 	if (!bc)
 		return bp_restart();	/* restored: TCP's sendmsg now */
+	bp_opts_lowat(sk, bc);		/* net.ipv4.tcp_notsent_lowat moved */
 	while (iov_iter_count(from)) {
 		struct bp_chunk *ch;
 		u32 space, off, n;
+		bool lowat;
 		size_t got;
 
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN) ||
@@ -82,7 +93,9 @@ static int bp_send_iter(struct sock *sk, struct iov_iter *from, int flags)
 			break;
 		}
 		space = bp_tx_space(bc);
-		if (!space) {
+		off = bc->tx_written % BP_CHUNK;
+		lowat = !off && !bp_tx_notsent_ok(sk, bc, 0);
+		if (!space || lowat) {
 			bp_tx_push(bc, 0);
 			if (!timeo) {
 				err = -EAGAIN;
@@ -92,13 +105,12 @@ static int bp_send_iter(struct sock *sk, struct iov_iter *from, int flags)
 				err = sock_intr_errno(timeo);
 				break;
 			}
-			bp_wait_send_space(sk, bc, &timeo);
+			bp_wait_send_space(sk, bc, &timeo, lowat);
 			/* restored meanwhile: bc is gone, TCP takes the rest */
 			if (bp_conn_of(sk) != bc)
 				return copied ?: bp_restart();
 			continue;
 		}
-		off = bc->tx_written % BP_CHUNK;
 		n = min_t(size_t, min(space, BP_CHUNK - off),
 			  iov_iter_count(from));
 		err = bp_tx_chunk(bc, bc->tx_written);
@@ -229,7 +241,10 @@ void bp_splice_eof(struct socket *sock)
 	release_sock(sk);
 }
 
-/* Room in the send ring: what sk_stream_wait_memory() and poll ask. */
+/*
+ * Room in the send ring and less than TCP_NOTSENT_LOWAT unsent: what
+ * sk_stream_write_space() and poll ask (wake 1), as tcp_stream_memory_free.
+ */
 bool bp_stream_memory_free(const struct sock *sk, int wake)
 {
 	struct bp_conn *bc;
@@ -237,7 +252,8 @@ bool bp_stream_memory_free(const struct sock *sk, int wake)
 
 	rcu_read_lock();
 	bc = bp_conn_of(sk);
-	ret = bc ? bp_tx_space(bc) > 0 : tcp_stream_memory_free(sk, wake);
+	ret = bc ? bp_tx_space(bc) > 0 && bp_tx_notsent_ok(sk, bc, wake) :
+		   tcp_stream_memory_free(sk, wake);
 	rcu_read_unlock();
 	return ret;
 }
@@ -401,9 +417,10 @@ ssize_t bp_splice_read(struct socket *sock, struct pipe_inode_info *pipe,
 
 /* ---- readiness ----------------------------------------------------------- */
 
+/* tcp_poll()'s test: TCP_NOTSENT_LOWAT with wake 1, half the mark */
 static bool bp_stream_writeable(struct sock *sk)
 {
-	return sk_stream_is_writeable(sk);
+	return __sk_stream_is_writeable(sk, 1);
 }
 
 /* tcp_poll() for a connection on the NIC: the same bits, from our rings. */

@@ -24,6 +24,7 @@
 #include <linux/uio.h>
 
 #include "bp.h"
+#include "bp_trace.h"
 
 /*
  * Room for the state block, every send range the NIC may hold, and the
@@ -400,7 +401,15 @@ static void bp_resume_state(struct sock *sk, const struct chw_conn_state *st,
  * (its end is on the way as an event), nothing changed.  Other errors:
  * the connection could not be rebuilt and was reset.
  */
-int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
+const char *const bp_trigger_names[BP_RS_COUNT] = {
+	[BP_RS_ADMIN] = "admin", [BP_RS_UNLOAD] = "unload",
+	[BP_RS_LINK] = "link", [BP_RS_ROUTE] = "route",
+	[BP_RS_POLICY] = "policy", [BP_RS_IDLE] = "idle",
+	[BP_RS_CALL] = "call", [BP_RS_TIME_WAIT] = "time_wait",
+	[BP_RS_PRESSURE] = "pressure", [BP_RS_URGENT] = "urgent",
+};
+
+static int bp_restore_conn(struct sock *sk, struct bp_conn *bc, bool *tw)
 {
 	struct bp_host *hs = NULL;
 	struct chw_conn_state *st;
@@ -412,8 +421,21 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 	st = kzalloc(BP_RESTORE_BUF, GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;
-	bc->flags |= BP_F_RESTORING;	/* no more commands for it */
+	/* no more commands for it; its segments wait for the outcome */
+	bp_rs_hold_open(bc);
+	WRITE_ONCE(bc->flags, bc->flags | BP_F_RESTORING);
 	err = bp_fetch_state(bc, st);
+	/*
+	 * The NIC let go (or will never answer): what waited goes to TCP's
+	 * input now, into the backlog of the socket we own, ahead of what
+	 * comes later; a refusal sends it to the NIC, which kept it.
+	 */
+	if (err != -ETIMEDOUT && err) {
+		WRITE_ONCE(bc->flags, bc->flags & ~BP_F_RESTORING);
+		bp_rs_hold_close(bc, false);
+	} else {
+		bp_rs_hold_close(bc, true);
+	}
 	if (err == -ETIMEDOUT) {
 		/*
 		 * The NIC may answer later (freeing the connection and
@@ -429,7 +451,6 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 	/* what the NIC said before its answer, in order */
 	bp_apply_deferred(sk, bc);
 	if (err) {
-		bc->flags &= ~BP_F_RESTORING;
 		kfree(st);
 		if (bc->flags & BP_F_NIC_FREED)
 			return -ENOENT;
@@ -495,11 +516,26 @@ int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw)
 }
 
 /*
+ * Give bc's connection back to sk's TCP (sk locked), for why: the
+ * handoff_restore tracepoint says so, with the state it came back in.
+ */
+int bp_restore_locked(struct sock *sk, struct bp_conn *bc, bool *tw,
+		      enum bp_trigger why)
+{
+	u32 cid = bc->cid;	/* bc is freed once restored */
+	int err = bp_restore_conn(sk, bc, tw);
+
+	trace_handoff_restore(sk, cid, bp_trigger_names[why],
+			      *tw ? TCP_TIME_WAIT : sk->sk_state, err);
+	return err;
+}
+
+/*
  * Restore the connection of sk, on which the caller holds a reference
  * (dropped here).  An orphan whose connection could not be rebuilt, or
  * that the NIC let go meanwhile, is destroyed as bp_close() would.
  */
-int bp_restore_sk(struct sock *sk)
+int bp_restore_sk(struct sock *sk, enum bp_trigger why)
 {
 	struct bp_conn *bc;
 	int err = -ENOENT;
@@ -508,7 +544,7 @@ int bp_restore_sk(struct sock *sk)
 	lock_sock(sk);
 	bc = bp_conn_of(sk);
 	if (bc && bp_sk_is_bypass(sk))
-		err = bp_restore_locked(sk, bc, &tw);
+		err = bp_restore_locked(sk, bc, &tw, why);
 	/* an owner's close() after the release is TCP's business */
 	dead = sock_flag(sk, SOCK_DEAD);
 	release_sock(sk);
@@ -551,7 +587,7 @@ int bp_restore_first_locked(struct sock *sk, bool lasting)
 
 	if (bc && bp_sk_is_bypass(sk)) {
 		bp_count(BP_C_RS_CALL);
-		err = bp_restore_locked(sk, bc, &tw);
+		err = bp_restore_locked(sk, bc, &tw, BP_RS_CALL);
 		if (err)
 			return sock_error(sk) ?: -ENOTCONN;
 	}
@@ -596,7 +632,7 @@ static struct sock *bp_next_sk(struct bp_nic *bn, u32 pass, u32 cid, bool any)
  * Restore every connection of bn (any), or the one with id cid.  Returns
  * how many came back.  Process context.
  */
-int bp_restore_nic(struct bp_nic *bn, u32 cid, bool any)
+int bp_restore_nic(struct bp_nic *bn, u32 cid, bool any, enum bp_trigger why)
 {
 	static atomic_t passes;
 	u32 pass = atomic_inc_return(&passes);
@@ -604,19 +640,19 @@ int bp_restore_nic(struct bp_nic *bn, u32 cid, bool any)
 	int n = 0;
 
 	while ((sk = bp_next_sk(bn, pass, cid, any)))
-		n += !bp_restore_sk(sk);
+		n += !bp_restore_sk(sk, why);
 	return n;
 }
 
 /* Every connection on every NIC (rmmod, or an administrator). */
-int bp_restore_all(void)
+int bp_restore_all(enum bp_trigger why)
 {
 	struct bp_nic *bn;
 	int n = 0;
 
 	mutex_lock(&bp_nics_lock);
 	list_for_each_entry(bn, &bp_nics, list)
-		n += bp_restore_nic(bn, 0, true);
+		n += bp_restore_nic(bn, 0, true, why);
 	mutex_unlock(&bp_nics_lock);
 	return n;
 }
@@ -681,6 +717,7 @@ struct bp_restore_work {
 	struct work_struct work;
 	struct bp_nic *bn;
 	u32 cid;
+	enum bp_trigger why;
 };
 
 static void bp_restore_work(struct work_struct *work)
@@ -696,7 +733,7 @@ static void bp_restore_work(struct work_struct *work)
 		sk = bc->sk;
 	rcu_read_unlock();
 	if (sk)
-		bp_restore_sk(sk);
+		bp_restore_sk(sk, rw->why);
 	kfree(rw);
 }
 
@@ -738,5 +775,7 @@ void bp_restore_asked(struct bp_nic *bn, const struct chw_ev_restore *ev)
 	INIT_WORK(&rw->work, bp_restore_work);
 	rw->bn = bn;
 	rw->cid = le32_to_cpu(ev->cid);
+	rw->why = reason == CHW_RESTORE_TIME_WAIT ? BP_RS_TIME_WAIT :
+		  reason == CHW_RESTORE_PRESSURE ? BP_RS_PRESSURE : BP_RS_URGENT;
 	queue_work(bp_wq, &rw->work);
 }

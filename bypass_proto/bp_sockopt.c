@@ -45,6 +45,7 @@ static enum bp_opt_path bp_tcp_opt_path(int optname)
 	case TCP_LINGER2:		/* the NIC is told at close */
 	case TCP_WINDOW_CLAMP:
 	case TCP_QUICKACK:
+	case TCP_NOTSENT_LOWAT:		/* the NIC reports what it sent */
 		return BP_OPT_NIC;
 	case TCP_DEFER_ACCEPT:		/* listener and connect-time options */
 	case TCP_SYNCNT:
@@ -57,8 +58,7 @@ static enum bp_opt_path bp_tcp_opt_path(int optname)
 	default:
 		/*
 		 * TCP_ULP, TCP_CONGESTION, TCP_MAXSEG, TCP_MD5SIG(_EXT), the
-		 * repair options, TCP_INQ (a cmsg per read), TCP_NOTSENT_LOWAT
-		 * (the NIC does not report what it has sent), thin streams,
+		 * repair options, TCP_INQ (a cmsg per read), thin streams,
 		 * TCP_TX_DELAY, and whatever a later kernel adds.
 		 */
 		return BP_OPT_RESTORE;
@@ -158,6 +158,24 @@ static void bp_ctrl(struct bp_conn *bc, u16 code, u64 value)
 	bp_cmd(bc, CHW_OP_CTRL, 0, code, value);
 }
 
+/*
+ * TCP_NOTSENT_LOWAT, or net.ipv4.tcp_notsent_lowat when it is unset
+ * (tcp_notsent_lowat()): the NIC's threshold for its CHW_CC_SENT
+ * reports, 0 for none (UINT_MAX, the sysctl's default).  Locked; at
+ * handoff, after setsockopt, and at each send (the sysctl may move).
+ */
+void bp_opts_lowat(struct sock *sk, struct bp_conn *bc)
+{
+	u32 lowat = tcp_notsent_lowat(tcp_sk(sk));
+
+	if (lowat == UINT_MAX)
+		lowat = 0;
+	if (lowat == bc->lowat_nic)
+		return;
+	bc->lowat_nic = lowat;
+	bp_ctrl(bc, CHW_CC_NOTSENT_LOWAT, lowat);
+}
+
 /* The NIC's copy of what TCP now holds for (level, optname); locked. */
 static void bp_opt_tell_nic(struct sock *sk, struct bp_conn *bc, int level,
 			    int optname, int val)
@@ -195,6 +213,9 @@ static void bp_opt_tell_nic(struct sock *sk, struct bp_conn *bc, int level,
 		if (val & 1)
 			bp_ctrl(bc, CHW_CC_QUICKACK, 1);
 		break;
+	case TCP_NOTSENT_LOWAT:
+		bp_opts_lowat(sk, bc);
+		break;
 	}
 }
 
@@ -218,6 +239,9 @@ void bp_opts_handoff(struct sock *sk, struct bp_conn *bc)
 		bp_opt_tell_nic(sk, bc, SOL_TCP, TCP_CORK, 0);
 	if (tp->window_clamp && tp->window_clamp < bc->rx_nr * BP_CHUNK)
 		bp_opt_tell_nic(sk, bc, SOL_TCP, TCP_WINDOW_CLAMP, 0);
+	/* what TCP had sent of the queue handed over */
+	bc->tx_sent = min_t(u64, tp->snd_nxt - tp->snd_una, bc->tx_written);
+	bp_opts_lowat(sk, bc);
 }
 
 /*

@@ -349,12 +349,25 @@ enum chw_ctrl {
 	CHW_CC_QUICKACK = 14,	/* value 1: ACK what is pending now */
 	CHW_CC_TOS = 15,	/* value: IPv4 TOS or IPv6 traffic class */
 	CHW_CC_TTL = 16,	/* value: IPv4 TTL or IPv6 hop limit */
+	/*
+	 * value: bytes, 0 off (TCP_NOTSENT_LOWAT, or the sysctl): while set,
+	 * the NIC reports with CHW_CC_SENT what it has sent, at the points
+	 * where the OS's answer to "not sent < lowat" (and "< lowat / 2",
+	 * poll's) could change; setting it reports at once.
+	 */
+	CHW_CC_NOTSENT_LOWAT = 17,
 
 	/* NIC -> OS codes, in chw_ev_ctrl.code */
 	CHW_CC_PEER_FIN = 0x81,	/* EOF for the reader */
 	CHW_CC_RESET = 0x82,	/* peer reset: ECONNRESET */
 	CHW_CC_FREED = 0x83,	/* the NIC freed the connection */
 	CHW_CC_TIMEDOUT = 0x84,	/* retransmissions gave up */
+	/*
+	 * value: bytes of the send queue sent at least once, counted from
+	 * the handoff as CHW_EV_ACK's lengths are (our FIN not included);
+	 * only while CHW_CC_NOTSENT_LOWAT is set
+	 */
+	CHW_CC_SENT = 0x85,
 };
 
 #define CHW_FIN_TIMEOUT_DEFAULT	60000		/* Linux's tcp_fin_timeout */

@@ -21,6 +21,7 @@
 #include <linux/rtnetlink.h>
 
 #include "hnd.h"
+#include "hnd_trace.h"
 
 static unsigned int watchdog_ms = 1000;
 module_param(watchdog_ms, uint, 0644);
@@ -128,6 +129,7 @@ static void hnd_fail_work(struct work_struct *work)
 		hd->dead = true;
 		netdev_err(hd->netdev, "device could not be reset (%d): it stays down\n",
 			   err);
+		trace_handoff_nic_failure(hd->netdev, hd->fail_why, "dead", err);
 		return;
 	}
 
@@ -144,10 +146,12 @@ static void hnd_fail_work(struct work_struct *work)
 		hd->dead = true;
 		netdev_err(hd->netdev, "device refused new rings (%d): it stays down\n",
 			   err);
+		trace_handoff_nic_failure(hd->netdev, hd->fail_why, "dead", err);
 		return;
 	}
 	hnd_stat_inc(hd, &hd->stats.dev_restarts);
 	netdev_info(hd->netdev, "device serves again after its reset\n");
+	trace_handoff_nic_failure(hd->netdev, hd->fail_why, "restarted", 0);
 	WRITE_ONCE(hd->hb_pending, false);
 	hd->hb_missed = 0;
 	hnd_client_dev_resume(hd);

@@ -9,6 +9,8 @@
 #include <linux/module.h>
 
 #include "hnd.h"
+#define CREATE_TRACE_POINTS
+#include "hnd_trace.h"
 
 static int __init hnd_init(void)
 {

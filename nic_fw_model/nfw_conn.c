@@ -266,19 +266,27 @@ void nfw_conn_close(struct nfw *fw, struct nfw_conn *c, uint32_t why)
 	nfw_conn_news(fw, c, why | NFW_EV_FREED);
 }
 
-static bool nfw_post_ctrl(struct nfw *fw, struct nfw_conn *c, uint16_t code)
+static bool nfw_post_ctrl_value(struct nfw *fw, struct nfw_conn *c,
+				uint16_t code, uint64_t value)
 {
 	struct chw_ev_ctrl ev = {
 		.op = CHW_EV_CTRL,
 		.code = htole16(code),
 		.cid = htole32(c->cid),
+		.value = htole64(value),
 	};
 
 	return nfw_ev_post(fw, &ev);
 }
 
+static bool nfw_post_ctrl(struct nfw *fw, struct nfw_conn *c, uint16_t code)
+{
+	return nfw_post_ctrl_value(fw, c, code, 0);
+}
+
 /*
- * The first of c's news: data received, then bytes acknowledged (all the
+ * The first of c's news: data received, bytes acknowledged, then sent
+ * (CHW_CC_SENT; all the
  * news of a transfer, flushed by nfw_conn_flush_events() without the
  * rest of the walk).  Returns false if the event ring filled first.
  */
@@ -312,6 +320,10 @@ nfw_conn_flush_data(struct nfw *fw, struct nfw_conn *c)
 		c->acked_unreported = 0;
 	}
 	c->ev_pending &= ~NFW_EV_ACK;
+	if ((c->ev_pending & NFW_EV_SENT) &&
+	    !nfw_post_ctrl_value(fw, c, CHW_CC_SENT, c->sent_reported))
+		return false;
+	c->ev_pending &= ~NFW_EV_SENT;
 	return true;
 }
 
@@ -370,7 +382,8 @@ void nfw_conn_flush_events(struct nfw *fw)
 		struct nfw_conn *next = c->ev_next;	/* c may be freed */
 
 		/* data and acknowledgements, the news of a transfer, here */
-		if (!(c->ev_pending & ~(NFW_EV_RECV | NFW_EV_ACK))) {
+		if (!(c->ev_pending & ~(NFW_EV_RECV | NFW_EV_ACK |
+					NFW_EV_SENT))) {
 			if (!nfw_conn_flush_data(fw, c))
 				break;
 		} else if (!nfw_conn_flush_one(fw, c)) {

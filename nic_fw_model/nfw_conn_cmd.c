@@ -228,9 +228,9 @@ static int nfw_cmd_post(struct nfw *fw, struct nfw_conn *c,
 /*
  * The socket options that change segments on the wire (TCP_CORK, the
  * keepalive and user timeouts, TCP_LINGER2, TCP_WINDOW_CLAMP,
- * TCP_QUICKACK, IP_TOS, IP_TTL).  Returns a CHW_ST_* status, having
- * changed nothing if the value is bad; *out set if nfw_tcp_output() is
- * due.  False for a code that is not one of these.
+ * TCP_QUICKACK, IP_TOS, IP_TTL, TCP_NOTSENT_LOWAT).  Returns a CHW_ST_*
+ * status, having changed nothing if the value is bad; *out set if
+ * nfw_tcp_output() is due.  False for a code that is not one of these.
  */
 static bool nfw_cmd_sockopt(struct nfw *fw, struct nfw_conn *c,
 			    uint16_t code, uint64_t v, int *st, bool *out)
@@ -302,6 +302,13 @@ static bool nfw_cmd_sockopt(struct nfw *fw, struct nfw_conn *c,
 			return true;
 		c->ttl = (uint8_t)v;
 		c->hdr_len = 0;
+		break;
+	case CHW_CC_NOTSENT_LOWAT:
+		if (v > UINT32_MAX)
+			return true;
+		c->notsent_lowat = (uint32_t)v;
+		/* the OS's view of what was sent may be old: bring it up */
+		nfw_tcp_sent_check(fw, c, true);
 		break;
 	default:
 		return false;

@@ -82,6 +82,7 @@ enum nfw_tcp_state {
 #define NFW_EV_TIMEDOUT		(1u << 4)
 #define NFW_EV_FREED		(1u << 5)
 #define NFW_EV_RESTORE		(1u << 6)	/* ask the OS to take it back */
+#define NFW_EV_SENT		(1u << 7)	/* CHW_CC_SENT: sent_reported */
 
 /* A piece of the send queue in host memory. */
 struct nfw_send_pair {
@@ -191,6 +192,8 @@ struct nfw_conn {
 	uint64_t recv_addr;		/* placed data not yet reported */
 	uint32_t recv_len;
 	uint8_t recv_flags;
+	uint32_t notsent_lowat;		/* CHW_CC_NOTSENT_LOWAT, 0: off */
+	uint64_t sent_reported;		/* the last CHW_CC_SENT's value */
 	struct nfw_conn *ev_next;	/* on fw->conn_ev_list */
 	bool on_ev_list;
 
@@ -319,6 +322,34 @@ static inline bool nfw_tcp_all_sent(const struct nfw_conn *c)
 		return !(c->flags & NFW_CF_FIN_QUEUED);
 	return SEQ_GT(c->snd_nxt, c->write_seq);	/* our FIN is out */
 }
+
+/*
+ * Bytes of the send queue sent at least once since the handoff, as the
+ * OS counts them (CHW_EV_ACK's lengths, then what is in flight): our FIN
+ * is not one of them.  bytes_acked counts from the handoff too.
+ */
+static inline uint64_t nfw_tcp_sent_total(const struct nfw_conn *c)
+{
+	if (SEQ_GT(c->snd_una, c->write_seq))	/* our FIN acknowledged */
+		return c->bytes_acked - 1;
+	return c->bytes_acked +
+	       (uint32_t)(SEQ_MIN(c->snd_max, c->write_seq) - c->snd_una);
+}
+
+/*
+ * TCP_NOTSENT_LOWAT on the NIC: what the OS knows was sent lags behind
+ * snd_max; report when the OS's answer to tcp_stream_memory_free(),
+ * ((write_seq - snd_nxt) << wake) < lowat, would change for either
+ * wake (0: sendmsg, 1: poll and the wake-up), so that nobody sleeps
+ * where Linux would have woken them.  Queues CHW_CC_SENT if so.
+ */
+static inline bool nfw_notsent_crossed(uint64_t before, uint64_t now,
+				       uint32_t lowat)
+{
+	return (before >= lowat && now < lowat) ||
+	       ((before << 1) >= lowat && (now << 1) < lowat);
+}
+void nfw_tcp_sent_check(struct nfw *fw, struct nfw_conn *c, bool always);
 
 /* Bytes of receive window the OS can take now: buffer room and posts. */
 static inline uint32_t nfw_tcp_rcv_space(const struct nfw_conn *c)

@@ -501,7 +501,7 @@ static void nfw_tcp_send_broken(struct nfw *fw, struct nfw_conn *c)
 	nfw_conn_close(fw, c, NFW_EV_RESET);
 }
 
-void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
+static void nfw_tcp_send(struct nfw *fw, struct nfw_conn *c)
 {
 	uint32_t mss, cwnd;
 	int win = -1;
@@ -649,6 +649,37 @@ void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
 					c->rto_ms : NFW_PERSIST_MIN_MS;
 		c->t_persist = fw->now_ms + c->persist_ms;
 	}
+}
+
+/*
+ * What the OS knows was sent (sent_reported) against what was: report
+ * if its answer to "not sent < lowat" (or "< lowat / 2") changes, or,
+ * with always, if it differs at all (a threshold was just set).
+ */
+void nfw_tcp_sent_check(struct nfw *fw, struct nfw_conn *c, bool always)
+{
+	uint64_t sent = nfw_tcp_sent_total(c), written;
+
+	if (!c->notsent_lowat || sent <= c->sent_reported)
+		return;
+	/* the queue's end as the OS counts it */
+	written = sent + (SEQ_GT(c->write_seq, c->snd_max) ?
+			  c->write_seq - c->snd_max : 0);
+	if (always || nfw_notsent_crossed(written - c->sent_reported,
+					  written - sent, c->notsent_lowat)) {
+		c->sent_reported = sent;
+		nfw_conn_news(fw, c, NFW_EV_SENT);
+	}
+}
+
+void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c)
+{
+	uint32_t snd_max = c->snd_max;
+
+	nfw_tcp_send(fw, c);
+	if (c->notsent_lowat && c->snd_max != snd_max &&
+	    c->state != NFW_TCPS_CLOSED)
+		nfw_tcp_sent_check(fw, c, false);
 }
 
 /*

@@ -20,7 +20,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$REPO/build
 D=$BUILD/debug
 RESULTS=$D/results
-[ $# -gt 0 ] || set -- nic bypass restore semantics apps
+[ $# -gt 0 ] || set -- nic bypass restore semantics apps visibility
 
 t0=$(date +%s)
 tree=$(bash "$REPO/scripts/build-debug-kernel.sh" | tail -n 1)
@@ -31,9 +31,8 @@ rm -rf "$D/src"
 mkdir -p "$D/src" "$RESULTS"
 cp -r "$REPO/Kbuild" "$REPO/handoff_if" "$REPO/bypass_proto" "$D/src/"
 make -C "$tree" M="$D/src" W=1 modules
-# tls.ko and what it needs: every module of the debug kernel (a handful)
-mapfile -t kos < <(find "$tree" -name '*.ko' | sort)
-bash "$REPO/scripts/mkinitramfs.sh" "$D/initramfs.cpio.gz" "$D/src" "${kos[@]}"
+# tls.ko and the crypto it needs come from the debug kernel's tree
+bash "$REPO/scripts/mkinitramfs.sh" "$D/initramfs.cpio.gz" "$D/src" "$tree"
 t2=$(date +%s)
 
 rm -f "$RESULTS"/*

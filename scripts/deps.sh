@@ -15,8 +15,12 @@ PKGS=(
 	build-essential bc kmod cpio gzip xz-utils ca-certificates
 	linux-image-amd64 linux-headers-amd64 sparse
 	busybox-static ethtool iproute2 iputils-ping curl socat iperf3 procps
+	# the apps suite: nginx and haproxy run in the guest only (on a host
+	# with an init system their packages also start services there,
+	# which the tests do not use), wrk on the peer
+	nginx-light haproxy wrk
 	dpkg-dev meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev
-	libslirp-dev libfdt-dev flex bison python3 python3-venv
+	libslirp-dev libfdt-dev flex bison python3 python3-venv python3-cryptography
 	seabios qemu-system-data ipxe-qemu
 	clang llvm libclang-rt-14-dev valgrind
 	linux-source-6.1 dkms libelf-dev

@@ -239,14 +239,15 @@ sc_mode() {
 }
 
 # sc_run SCENARIO PORT [GUEST_OPTS] [PEER_OPTS]; the peer connects to
-# $SC_ADDR (default $GUEST_ADDR), through that address's NIC.
+# $SC_ADDR (default $GUEST_ADDR), through that address's NIC.  The peer
+# is $SC_PEER (default "sockcheck peer"; ktls_peer for sc_ktls.c's).
 sc_run() {
 	local scen=$1 port=$2 cport=$(( $2 + 1000 )) gpid rc=0
 	echo "## $scen, offload $SC_MODE, port $port"
 	sockcheck guest "$scen" --listen "$port" --ctl "$PEER_ADDR:$cport" \
 		${3:-} >/tmp/sc.$port 2>&1 &
 	gpid=$!
-	peer "sockcheck peer --connect ${SC_ADDR:-$GUEST_ADDR}:$port --ctl-listen $cport ${4:-} >sc.$port 2>&1 &" ||
+	peer "${SC_PEER:-sockcheck peer} --connect ${SC_ADDR:-$GUEST_ADDR}:$port --ctl-listen $cport ${4:-} >sc.$port 2>&1 &" ||
 		{ kill $gpid; fail "peer: could not start sockcheck"; }
 	wait $gpid || rc=1
 	wait_for "peer 'grep -q ^done sc.$port' >/dev/null" 30 || rc=1
@@ -329,6 +330,20 @@ sc_peer_freed() {
 	echo "the peer holds no socket to ports $*"
 }
 
+# ktls_load: tls.ko and the AES-GCM it needs (mkinitramfs.sh copies them
+# from the guest kernel's tree), in order; skips the test if they are not
+# there or do not load.
+ktls_load() {
+	local m
+	for m in gf128mul ghash-generic ctr gcm tls; do
+		grep -q "^$(echo $m | tr - _) " /proc/modules && continue
+		[ -e /lib/modules/ktls/$m.ko ] ||
+			skip "no /lib/modules/ktls/$m.ko in the initramfs (kTLS)"
+		insmod /lib/modules/ktls/$m.ko ||
+			skip "insmod $m.ko failed: no kTLS in this guest"
+	done
+}
+
 # ---- several NICs ----------------------------------------------------------
 
 # hp_conns NIC: the offloaded connections /proc/net/handoff lists on NIC,
@@ -354,5 +369,135 @@ hmp() {
 	out=$(peer "echo '$*' | socat -t 2 - UNIX-CONNECT:monitor.sock") ||
 		return 1
 	echo "$out" | grep -a 'Error' && return 1
+	return 0
+}
+
+# ---- tracepoints ------------------------------------------------------------
+# trace_on SYSTEM...: tracefs mounted, the buffer emptied, every event of
+# each system (handoff, handoff_nic) on.  trace_dump: what they recorded.
+TRACEFS=/sys/kernel/tracing
+trace_on() {
+	local sys
+	[ -d $TRACEFS/events ] || mount -t tracefs nodev $TRACEFS ||
+		skip "no tracefs"
+	echo >$TRACEFS/trace
+	for sys in "$@"; do
+		[ -d $TRACEFS/events/$sys ] || fail "no tracepoints of $sys"
+		echo 1 >$TRACEFS/events/$sys/enable
+	done
+}
+trace_dump() { grep -v '^#' $TRACEFS/trace; }
+
+# ---- apps: unmodified programs over offloaded connections -------------------
+# A test runs its program with offload on and then off (app_mode), marks
+# the counters before each phase (app_mark) and checks after it what
+# happened to the connections the guest accepted since (app_offloaded).
+
+# app_need PROG...: skip unless the initramfs has each (scripts/deps.sh
+# installs them on the host, mkinitramfs.sh copies them in).
+app_need() {
+	local p
+	for p in "$@"; do
+		command -v "$p" >/dev/null || skip "$p is not in the initramfs"
+	done
+}
+
+# app_mode on|off: offload on (the defaults) or off for what follows.
+app_mode() {
+	APP_MODE=$1
+	bp_defaults
+	[ "$1" = on ] || sysctl -qw net.handoff.enable=0
+	echo "## offload $1"
+}
+
+# app_active PORTS: offload connections made by connect() too, if the
+# module can (net.handoff.active), and only those of PORTS (the service's
+# port: the local one if accepted, the peer's if connected), so that
+# peerctl's own connections to the agent stay out of the count; says so
+# and returns 1 if it cannot.
+app_active() {
+	if [ -e /proc/sys/net/handoff/active ]; then
+		sysctl -qw net.handoff.active=1
+		echo "$1" >/proc/sys/net/handoff/ports
+		return 0
+	fi
+	echo "net.handoff.active absent: connections made by connect() stay on the host stack and are checked for their outcome only"
+	return 1
+}
+
+app_mark() {
+	APP_TRIED0=$(hp_stat handoff_tried)
+	APP_OK0=$(hp_stat handoff_ok)
+	APP_REF0=$(hp_stat handoff_refused)
+	APP_HELD0=$(hp_stat active_held)
+}
+
+# app_offloaded WHAT MIN [MAX]: the module saw at least MIN (at most MAX)
+# connections since app_mark; with offload on every one was offloaded and
+# none refused, with offload off none was offloaded.  A failure is told
+# here and fails the test in app_done, after the other steps have run.
+app_offloaded() {
+	local what=$1 min=$2 max=${3:-$2} tried ok ref
+	tried=$(( $(hp_stat handoff_tried) - APP_TRIED0 ))
+	ok=$(( $(hp_stat handoff_ok) - APP_OK0 ))
+	ref=$(( $(hp_stat handoff_refused) - APP_REF0 ))
+	echo "$what: offload $APP_MODE: connections seen $tried, offloaded $ok, refused $ref${APP_HELD0:+, held after connect() $(( $(hp_stat active_held) - APP_HELD0 ))}"
+	[ "$tried" -ge "$min" ] && [ "$tried" -le "$max" ] ||
+		app_bad "$what: $tried connections seen, expected $min to $max"
+	if [ "$APP_MODE" = on ]; then
+		[ "$ok" -eq "$tried" ] && [ "$ref" -eq 0 ] || {
+			grep '^refused' /proc/net/handoff | grep -v ' 0$'
+			app_bad "$what: not every connection was offloaded"
+		}
+	else
+		[ "$ok" -eq 0 ] || app_bad "$what: a connection was offloaded with offload off"
+	fi
+	return 0
+}
+
+app_bad() {
+	echo "FAIL: $*"
+	APP_FAILED="${APP_FAILED:+$APP_FAILED; }$*"
+}
+
+# app_done: fail if app_offloaded found anything wrong.
+app_done() {
+	[ -z "${APP_FAILED:-}" ] || fail "$APP_FAILED"
+}
+
+# app_listening PORT [LOG...]: wait until something listens on TCP PORT;
+# if nothing does, show the server's LOGs and fail.
+app_listening() {
+	local port=$1
+	shift
+	wait_for "netstat -ltn | grep -q ':$port '" 20 && return 0
+	[ $# -eq 0 ] || cat "$@"
+	fail "nothing listens on port $port"
+}
+
+# peer_listening PORT: wait until something listens on TCP PORT on the peer.
+peer_listening() {
+	wait_for "peer 'ss -ltnH sport = :$1 | grep -q .' >/dev/null" 20 ||
+		fail "nothing listens on the peer's port $1"
+}
+
+# app_alive PID: the process runs (not gone, not a zombie).
+app_alive() {
+	local st
+	st=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# app_wait PID SECS: wait up to SECS for a child to end; its status, or
+# 124 (and it is killed) if it did not.
+app_wait() {
+	wait_for "! app_alive $1" "$2" || { kill -9 "$1" 2>/dev/null; wait "$1"; return 124; }
+	wait "$1"
+}
+
+# app_stop PID: end a server (TERM, then KILL after 10 s).
+app_stop() {
+	kill "$1" 2>/dev/null
+	app_wait "$1" 10 >/dev/null
 	return 0
 }

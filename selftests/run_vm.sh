@@ -9,6 +9,7 @@
 #                            instructions (bench/insn_count.c); raw
 #                            figures to build/results/bench.raw
 #   run_vm.sh --shell
+#   --smp N      guest CPUs (default $HND_SMP or 1)
 #   --nics N     handoff NICs in the guest (1 or 2; 2 by default for the
 #                suites and the shell, 1 for demo and bench): the second on
 #                tap1, the peer's 10.78.0.1, for the several-NIC tests
@@ -35,6 +36,7 @@ MAC=52:54:00:12:34:56
 PEER_ADDR2=10.78.0.1
 MAC2=52:54:00:12:34:57
 nics=
+smp=${HND_SMP:-1}
 mode=check
 suites=()
 timeout=${HND_VM_TIMEOUT:-3000}
@@ -47,10 +49,11 @@ while [ $# -gt 0 ]; do
 	--shell) mode=shell ;;
 	--timeout) timeout=$2; shift ;;
 	--nics) nics=$2; shift ;;
+	--smp) smp=$2; shift ;;
 	--kernel) kernel=$2; shift ;;
 	--initrd) initrd=$2; shift ;;
 	--results) RESULTS=$2; shift ;;
-	*) echo "usage: $0 [--nics N] [--kernel F] [--initrd F] [--results D] --suite NAME... | --demo | --bench | --shell" >&2; exit 2 ;;
+	*) echo "usage: $0 [--nics N] [--smp N] [--kernel F] [--initrd F] [--results D] --suite NAME... | --demo | --bench | --shell" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -103,18 +106,24 @@ if [ "$nics" -eq 2 ]; then
 	qemu_extra+=(-netdev tap,id=n1,ifname=tap1,script=no,downscript=no
 		-device "handoff-nic,netdev=n1,mac=$MAC2,max-conns=4096,id=hnd1")
 fi
+if [ "$mode" = demo ] && [ -e "$BUILD/bench/libinsn_count.so" ]; then
+	# the demo's guest reads its instruction counts through the peer
+	smp=1
+	qemu_extra+=(-plugin "$BUILD/bench/libinsn_count.so,out=$work/insn_marks.txt")
+fi
 if [ "$mode" = bench ]; then
 	plugin=$BUILD/bench/libinsn_count.so
 	[ -e "$plugin" ] || { echo "run_vm.sh: missing $plugin (make bench-plugin)" >&2; exit 1; }
 	rm -f "$RESULTS/insn_marks.txt"
-	# -smp 1 (below) keeps the plugin's inline counters exact
+	# one CPU keeps the plugin's inline counters exact
+	smp=1
 	qemu_extra+=(-plugin "$plugin,out=$RESULTS/insn_marks.txt")
 	cmdline="$cmdline hnd_bench_mb=${HND_BENCH_MB:-64} hnd_bench_rounds=${HND_BENCH_ROUNDS:-3} hnd_bench_reqs=${HND_BENCH_REQS:-200}"
 fi
 # The monitor on a socket in the peer's directory: tests unplug and plug
 # devices with it (hmp in selftests/lib.sh: device_del hnd1, device_add).
 qemu=(
-	"$BUILD/qemu-system-x86_64" -accel tcg -m 2048 -smp 1
+	"$BUILD/qemu-system-x86_64" -accel tcg -m 2048 -smp "$smp"
 	-display none -no-reboot
 	-monitor "unix:$work/monitor.sock,server=on,wait=off"
 	-L /usr/share/seabios -L /usr/share/qemu

@@ -504,3 +504,131 @@ void test_handoff_no_ack(void)
 	CHECK(c && c->segs_out == c->data_segs_out);
 	host_fini(&h);
 }
+
+/* An ACK of everything sent, offering win bytes (a multiple of 128). */
+static void peer_window(struct fw_host *h, uint32_t win)
+{
+	static uint8_t frame[2048], tcp[32];
+
+	memset(tcp, 0, sizeof(tcp));
+	nfw_put_be32(tcp + 4, CONN_RCV_NXT);
+	nfw_put_be32(tcp + 8, h->seq_end);
+	tcp[12] = 8 << 4;
+	tcp[13] = NFW_TCP_ACK;
+	nfw_put_be16(tcp + 14, win >> 7);	/* the peer's scale is 7 */
+	memcpy(tcp + 20, "\x01\x01\x08\x0a", 4);
+	nfw_put_be32(tcp + 24, 1000 + h->seq_end);
+	nfw_put_be32(tcp + 28, h->tsval);
+	nfw_rx_frame(h->fw, frame, fw_conn_frame(frame, tcp, sizeof(tcp)));
+}
+
+/* Run; the CHW_CC_SENT events seen, and the last one's value in *val. */
+static unsigned int sent_events(struct fw_host *h, uint64_t *val)
+{
+	const struct chw_ev_ctrl *c;
+	struct chw_msg ev;
+	unsigned int n = 0;
+
+	nfw_run(h->fw);
+	while (host_next_event(h, &ev)) {
+		c = (const void *)&ev;
+		if (ev.op == CHW_EV_CTRL && le16toh(c->code) == CHW_CC_SENT) {
+			n++;
+			*val = le64toh(c->value);
+		}
+	}
+	return n;
+}
+
+/* Open the window until all is sent (cwnd allowing); the SENT events. */
+static unsigned int open_all(struct fw_host *h, uint64_t *val)
+{
+	unsigned int n = 0, i;
+	uint32_t end;
+
+	for (i = 0; i < 16; i++) {
+		end = h->seq_end;
+		peer_window(h, 65536);
+		n += sent_events(h, val);
+		if (h->seq_end == end)
+			break;
+	}
+	return n;
+}
+
+/* Bytes sent at least once since the handoff (the queue began at una). */
+#define SENT(h)		((uint64_t)((h)->seq_end - CONN_SND_UNA))
+
+/*
+ * TCP_NOTSENT_LOWAT: with a threshold, the NIC reports what it sent
+ * (CHW_CC_SENT) when the OS's not-sent figure, written minus the last
+ * report, crosses below lowat (sendmsg's test) or lowat / 2 (poll's and
+ * the wake-up's), and at no other advance; at once when set; never
+ * without a threshold.
+ */
+void test_notsent_lowat(void)
+{
+	struct fw_host h;
+	uint32_t cid = fw_conn_setup(&h), i;
+	uint64_t val = 0, written;
+	const uint32_t lowat = 16384;
+
+	settle(&h);
+	CHECK(ctrl(&h, cid, CHW_CC_NOTSENT_LOWAT, 1ULL << 32) ==
+	      CHW_ST_BAD_LEN);
+	/* without a threshold: sending reports nothing */
+	send_data(&h, cid, 3000, CHW_SEND_PSH);
+	CHECK(sent_events(&h, &val) == 0);
+	settle(&h);
+	CHECK(SENT(&h) == 8192 + 3000);
+
+	/* set: the OS learns at once what was sent (all of it) */
+	host_post_cmd(&h, &(struct chw_cmd_ctrl){ .op = CHW_OP_CTRL,
+		.code = htole16(CHW_CC_NOTSENT_LOWAT), .cid = htole32(cid),
+		.value = htole64(lowat) });
+	CHECK(sent_events(&h, &val) == 1 && val == SENT(&h));
+
+	/* a closed window: 40000 bytes wait, none sent, nothing to say */
+	peer_window(&h, 0);
+	for (i = 0; i < 4; i++) {
+		host_post_cmd(&h, &(struct chw_cmd_send){ .op = CHW_OP_SEND,
+			.flags = CHW_SEND_PSH, .len = htole16(10000),
+			.cid = htole32(cid),
+			.addr = htole64(host_alloc(&h, 10000)) });
+	}
+	CHECK(sent_events(&h, &val) == 0);
+	written = SENT(&h) + 40000;
+	CHECK(SENT(&h) == 11192);
+
+	/* 12800 go: 27200 still unsent, above lowat: no report */
+	peer_window(&h, 12800);
+	CHECK(sent_events(&h, &val) == 0);
+	CHECK(SENT(&h) > 11192 && written - SENT(&h) >= lowat);
+
+	/* below lowat, not below lowat / 2: one report, the true figure */
+	peer_window(&h, 17920);
+	CHECK(written - SENT(&h) < lowat && written - SENT(&h) >= lowat / 2);
+	CHECK(sent_events(&h, &val) == 1 && val == SENT(&h));
+
+	/* below lowat / 2 as well: reported once more, then no longer */
+	CHECK(open_all(&h, &val) == 1);
+	CHECK(SENT(&h) == written && written - val < lowat / 2);
+
+	/* a small write sent at once crosses nothing: no report */
+	host_post_cmd(&h, &(struct chw_cmd_send){ .op = CHW_OP_SEND,
+		.flags = CHW_SEND_PSH, .len = htole16(1000),
+		.cid = htole32(cid), .addr = htole64(host_alloc(&h, 1000)) });
+	CHECK(sent_events(&h, &val) == 0);
+	CHECK(SENT(&h) == written + 1000);
+
+	/* off: a queue drained from above lowat says nothing */
+	CHECK(open_all(&h, &val) == 0);
+	written = SENT(&h);
+	CHECK(ctrl(&h, cid, CHW_CC_NOTSENT_LOWAT, 0) == 0);
+	peer_window(&h, 0);
+	for (i = 0; i < 3; i++)
+		send_data(&h, cid, 10000, CHW_SEND_PSH);
+	CHECK(open_all(&h, &val) == 0);
+	CHECK(SENT(&h) == written + 30000);
+	host_fini(&h);
+}

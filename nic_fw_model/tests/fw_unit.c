@@ -563,6 +563,7 @@ void test_ack_every_second_segment(void);
 /* fw_tcp_opts.c */
 void test_info(void);
 void test_cork_and_more(void);
+void test_notsent_lowat(void);
 void test_cork_probe_timer(void);
 void test_keepalive_close_wait(void);
 void test_user_timeout(void);
@@ -599,6 +600,7 @@ static const struct fw_test tests[] = {
 	{ "fw_info", test_info },
 	{ "fw_cork_and_more", test_cork_and_more },
 	{ "fw_cork_probe_timer", test_cork_probe_timer },
+	{ "fw_notsent_lowat", test_notsent_lowat },
 	{ "fw_keepalive_close_wait", test_keepalive_close_wait },
 	{ "fw_user_timeout", test_user_timeout },
 	{ "fw_fin_wait2_orphan", test_fin_wait2_orphan },

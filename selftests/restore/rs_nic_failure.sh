@@ -53,6 +53,7 @@ wait_for "[ \$(( \$(hp_stat handoff_ok) - $ok0 )) -ge 8 ]" 60 ||
 sleep 1
 echo "offloaded: $(hp_conns $IF | wc -l) on $IF, $(hp_conns $IF2 | wc -l) on $IF2"
 
+trace_on handoff_nic
 echo hang >"$(hnd_debugfs "$IF2")/inject" || fail "could not inject the hang"
 t0=$(date +%s)
 # a restore asked of the hung NIC must give up, not wait forever
@@ -62,6 +63,8 @@ wait_for "[ \$(stat2 dev_failures) -gt $fail0 ]" 30 ||
 wait_for "[ \$(stat2 dev_restarts) -gt $restart0 ]" 30 ||
 	fail "the failed NIC was not restarted"
 echo "failure told and the NIC restarted within $(( $(date +%s) - t0 )) s"
+trace_dump | grep "handoff_nic_failure: dev=$IF2 .*outcome=restarted err=0" ||
+	{ trace_dump | tail; fail "no handoff_nic_failure tracepoint for $IF2"; }
 dmesg | grep -E "handoff|$IF2" | tail -n 5
 
 wait $B && fail "the transfers through the failed NIC did not fail"

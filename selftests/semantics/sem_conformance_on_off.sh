@@ -3,8 +3,9 @@
 # off: readiness, non-blocking calls, half-closes, linger and resets
 # (sc_basic.c), and peeking, MSG_WAITALL four times past the receive
 # ring, MSG_TRUNC, SIOCINQ/OUTQ/OUTQNSD, SO_RCVLOWAT with SO_RCVTIMEO, a
-# slow reader into zero windows, options, cork, TCP_INFO, urgent data
-# both ways, zero-copy completions and splice (sc_sem.c).  Both runs
+# slow reader into zero windows, options, TCP_NOTSENT_LOWAT, cork,
+# TCP_INFO, urgent data both ways, zero-copy completions and splice
+# (sc_sem.c).  Both runs
 # pass the same checks, word for word; the on run offloaded every
 # connection (the ones only TCP can serve come back to it first).
 . /selftests/lib.sh
@@ -43,6 +44,7 @@ scenarios() {
 	sc_run zerocopy $((base + 27))
 	sc_run splice $((base + 28))
 	sc_run tx_timestamp $((base + 29))
+	sc_run notsent_lowat $((base + 30)) "" "$SLOW"
 }
 sc_on_off 6100 scenarios
 n=$(wc -l </tmp/sc_checks.on)

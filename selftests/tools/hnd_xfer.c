@@ -6,7 +6,7 @@
  *   hnd_xfer send|recv|duplex --listen PORT | --connect HOST:PORT
  *            [--flows K] [--bytes N] [--seed S] [--timeout SECS]
  *            [--rate BYTES_PER_SEC] [--rst-after N] [--delay-ms MS]
- *            [--bench] [--blocking] [--async-connect]
+ *            [--bench] [--blocking] [--async-connect] [--splice]
  *
  * Flow i carries the bytes of a stream fixed by (seed, i), so the receiver
  * checks every byte against what the sender must have sent, and both ends
@@ -22,7 +22,8 @@
  * receives for data inside the kernel (as most programs do); --cc sets the
  * sockets' congestion control (TCP_CONGESTION); --async-connect connects
  * as event-driven clients do (non-blocking connect(), poll for POLLOUT,
- * SO_ERROR), so the first data call meets a connection just established.  In
+ * SO_ERROR), so the first data call meets a connection just established;
+ * --splice receives with splice() through a pipe, as splicing proxies do.  In
  * duplex mode each flow sends its stream and at the same time receives
  * and checks the answering stream (STREAM_REPLY_SEED) of the same length.
  *
@@ -38,6 +39,7 @@
  *   summary flows 1 bytes 104857600 secs 2.101 MBps 49.9 ok
  * Exit 0 if every flow is complete and intact, 1 otherwise, 2 on usage.
  */
+#define _GNU_SOURCE	/* splice() */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +72,7 @@ struct flow {
 	bool done;
 	long long bad_at;		/* receiver: first wrong byte, or -1 */
 	uint8_t *whole;			/* --bench: the whole stream */
+	int pipe[2];			/* --splice: what splice() fills */
 };
 
 static struct {
@@ -87,6 +90,7 @@ static struct {
 	bool bench;			/* stream work before and after */
 	bool blocking;			/* sockets left blocking */
 	bool async_connect;		/* non-blocking connect(), then poll */
+	bool splice;			/* receive with splice() */
 	const char *cc;			/* congestion control, or NULL */
 } opt = { .flows = 1, .bytes = 1 << 20, .seed = 1, .timeout = 600 };
 
@@ -116,7 +120,7 @@ static void usage(void)
 	fprintf(stderr, "usage: hnd_xfer send|recv --listen PORT | --connect HOST:PORT\n"
 		"                [--flows K] [--bytes N[KMG]] [--seed S] [--timeout SECS]\n"
 		"                [--rate BYTES_PER_SEC] [--rst-after N] [--delay-ms MS]\n"
-		"                [--bench] [--blocking] [--async-connect]\n");
+		"                [--bench] [--blocking] [--async-connect] [--splice]\n");
 	exit(2);
 }
 
@@ -134,6 +138,28 @@ static void set_nonblock(int fd)
 	if (opt.blocking)
 		return;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+/*
+ * --splice: what a splicing proxy does, the socket's bytes into a pipe
+ * with splice(), then out of it; recv()'s answer.
+ */
+static ssize_t splice_recv(struct flow *fl, uint8_t *p, size_t max)
+{
+	ssize_t n, got = 0;
+
+	if (fl->pipe[0] < 0 && pipe(fl->pipe))
+		return -1;
+	n = splice(fl->fd, NULL, fl->pipe[1], NULL, max,
+		   opt.blocking ? 0 : SPLICE_F_NONBLOCK);
+	while (n > 0 && got < n) {
+		ssize_t r = read(fl->pipe[0], p + got, n - got);
+
+		if (r <= 0)
+			return -1;
+		got += r;
+	}
+	return n;
 }
 
 /*
@@ -314,6 +340,8 @@ static ssize_t flow_io(struct flow *fl, int idx, uint8_t *buf, size_t max)
 		if (max > opt.bytes - fl->off)
 			max = opt.bytes - fl->off;
 		n = recv(fl->fd, fl->whole + fl->off, max, MSG_DONTWAIT);
+	} else if (opt.splice) {
+		n = splice_recv(fl, buf, max);
 	} else {
 		n = recv(fl->fd, buf, max, opt.blocking ? 0 : MSG_DONTWAIT);
 	}
@@ -366,6 +394,7 @@ int main(int argc, char **argv)
 		{ "blocking", no_argument, NULL, 'k' },
 		{ "cc", required_argument, NULL, 'C' },
 		{ "async-connect", no_argument, NULL, 'A' },
+		{ "splice", no_argument, NULL, 'P' },
 		{ }
 	};
 	struct flow *fl;
@@ -407,6 +436,7 @@ int main(int argc, char **argv)
 		case 'k': opt.blocking = true; break;
 		case 'C': opt.cc = optarg; break;
 		case 'A': opt.async_connect = true; break;
+		case 'P': opt.splice = true; break;
 		default: usage();
 		}
 	}
@@ -443,6 +473,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < opt.flows; i++) {
 		fl[i].fd = -1;
+		fl[i].pipe[0] = fl[i].pipe[1] = -1;
 		fl[i].bad_at = -1;
 		sha256_init(&fl[i].sha);
 		sha256_init(&fl[i].sha_tx);

@@ -3,9 +3,9 @@
  * sc_sem.c - sockcheck's scenarios of the socket surface an application
  * meets beyond readiness and close: peeking, MSG_WAITALL far past the
  * receive ring, MSG_TRUNC, the queue ioctls, SO_RCVLOWAT with a timeout,
- * a slow reader, options, TCP_CORK and MSG_MORE, TCP_INFO, urgent data
- * both ways, MSG_ZEROCOPY completions, splice(), keepalive, user and
- * FIN_WAIT2 timeouts (the semantics suite).
+ * a slow reader, options, TCP_NOTSENT_LOWAT, TCP_CORK and MSG_MORE,
+ * TCP_INFO, urgent data both ways, MSG_ZEROCOPY completions, splice(),
+ * keepalive, user and FIN_WAIT2 timeouts (the semantics suite).
  *
  * Each check says what Linux's TCP does, so that a run with offload on
  * and one with it off print the same "ok" lines; figures that differ
@@ -237,6 +237,74 @@ static void sc_zero_window(void)
 	peer_check("the peer's writes all completed", "sent 2097152");
 }
 
+/*
+ * TCP_NOTSENT_LOWAT 16 KiB into a peer that does not read (its
+ * --rcvbuf small): writes stop with EAGAIN once 16 KiB wait unsent
+ * (tcp_stream_memory_free()), poll says not writable (it asks for less
+ * than half the mark), a blocking write waits out SO_SNDTIMEO; as the
+ * peer reads, poll says writable again and a blocked writer wakes.
+ */
+#define LOWAT	16384
+static void sc_notsent_lowat(void)
+{
+	unsigned long long base;
+	char want[64];
+	ssize_t first, r;
+	double t0, dt;
+	int nsd;
+
+	set_int(SOL_SOCKET, SO_SNDBUF, 1 << 20, "SO_SNDBUF");
+	set_int(IPPROTO_TCP, TCP_NOTSENT_LOWAT, LOWAT, "TCP_NOTSENT_LOWAT");
+	check(get_int(IPPROTO_TCP, TCP_NOTSENT_LOWAT) == LOWAT,
+	      "TCP_NOTSENT_LOWAT reads back 16384", "saw %d",
+	      get_int(IPPROTO_TCP, TCP_NOTSENT_LOWAT));
+	check_ready(OUT_, "nothing written: writable");
+	set_nonblock(true);
+	fill_full(0, &first, "filled to the mark: EAGAIN");
+	nsd = ioctl_int(SIOCOUTQNSD, "SIOCOUTQNSD");
+	say("info SIOCOUTQ %d SIOCOUTQNSD %d", outq(), nsd);
+	check(nsd >= LOWAT, "SIOCOUTQNSD: at least the mark unsent",
+	      "saw %d", nsd);
+	check_ready(0, "16 KiB unsent: not writable");
+	check_err(send_pat(100, 0), EAGAIN,
+		  "a 100-byte write at the mark: EAGAIN");
+	set_nonblock(false);
+	set_timeo(d, SO_SNDTIMEO, 1);
+	t0 = now();
+	r = send_pat(100, 0);
+	dt = now() - t0;
+	say("info the blocking write took %.3f s", dt);
+	check(r < 0 && errno == EAGAIN && dt > 0.8 && dt < 3,
+	      "a blocking write waits out SO_SNDTIMEO 1 s: EAGAIN",
+	      "saw %s after %.3f s", res(r), dt);
+	peer_drain("the peer read everything");
+	if (wait_ready(OUT_, WAIT_MS, BY_POLL))
+		say("ok the peer read: writable again");
+	check_ready(OUT_, "all read: writable");
+	r = send_pat(100, MSG_DONTWAIT);
+	check(r == 100, "a 100-byte write under the mark goes", "saw %s",
+	      res(r));
+
+	/* a writer blocked at the mark wakes as the peer reads */
+	base = tx_off;
+	set_nonblock(true);
+	fill_full(0, &first, "filled to the mark again: EAGAIN");
+	set_nonblock(false);
+	check_ready(0, "again 16 KiB unsent: not writable");
+	set_timeo(d, SO_SNDTIMEO, 30);
+	peer_cmd("drain %llu", (unsigned long long)(tx_off - base) + 100);
+	t0 = now();
+	r = send_pat(4096, 0);
+	say("info the blocked write took %.3f s", now() - t0);
+	check(r == 4096, "a blocked write wakes when the peer reads",
+	      "saw %s", res(r));
+	snprintf(want, sizeof(want), "drained %llu ok",
+		 (unsigned long long)(tx_off - base) - 4096 + 100);
+	peer_check("the peer read all before the last write", want);
+	peer_cmd("drain 4096");
+	peer_check("the peer read the last write", "drained 4096 ok");
+}
+
 /* Options servers set on every connection: each takes, and reads back. */
 static void sc_options(void)
 {
@@ -291,7 +359,8 @@ static void sc_options(void)
 
 /*
  * What only TCP runs (the connection comes back to the host first): a
- * congestion module, TCP_MAXSEG, TCP_NOTSENT_LOWAT.  The data goes on.
+ * congestion module, TCP_MAXSEG (TCP_NOTSENT_LOWAT, which the NIC runs,
+ * here on the restored socket).  The data goes on.
  */
 static void sc_opts_restore(void)
 {
@@ -855,6 +924,7 @@ const struct sc_scenario sc_sem[] = {
 	{ "options", sc_options },
 	{ "opts_restore", sc_opts_restore },
 	{ "cork", sc_cork },
+	{ "notsent_lowat", sc_notsent_lowat },
 	{ "tcp_info", sc_tcp_info },
 	{ "urgent_in", sc_urgent_in },
 	{ "urgent_out", sc_urgent_out },

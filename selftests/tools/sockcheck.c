@@ -43,7 +43,7 @@
  *
  * Scenarios: poll_data poll_reset reset_read reset_write nb_recv nb_send
  * shut_wr peer_shut linger0 linger linger_timeout unread_close orphan
- * orphan_stream (see each one's comment).
+ * orphan_stream (see each one's comment); sc_sem.c and sc_ktls.c hold more.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -227,6 +227,9 @@ bool ctl_get(char *line, size_t size)
 	while (n + 1 < size) {
 		ssize_t r = recv(c, line + n, 1, 0);
 
+		/* a scenario's signal (SIGURG) may come while we wait */
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r <= 0)
 			return false;
 		if (line[n] == '\n')
@@ -663,7 +666,7 @@ int tcp_connect(const char *host, const char *port, int rcvbuf)
 
 static const struct sc_scenario *sc_find(const char *name)
 {
-	const struct sc_scenario *tables[] = { sc_basic, sc_sem }, *s;
+	const struct sc_scenario *tables[] = { sc_basic, sc_sem, sc_ktls }, *s;
 	size_t i;
 
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)

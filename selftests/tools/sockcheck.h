@@ -55,7 +55,7 @@ struct sc_scenario {
 	const char *name;
 	void (*run)(void);
 };
-extern const struct sc_scenario sc_basic[], sc_sem[];
+extern const struct sc_scenario sc_basic[], sc_sem[], sc_ktls[];
 
 void say(const char *fmt, ...);
 void check(bool good, const char *what, const char *fmt, ...);
