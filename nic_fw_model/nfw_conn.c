@@ -266,6 +266,19 @@ void nfw_conn_close(struct nfw *fw, struct nfw_conn *c, uint32_t why)
 	nfw_conn_news(fw, c, why | NFW_EV_FREED);
 }
 
+static bool nfw_post_ctrl_val(struct nfw *fw, struct nfw_conn *c,
+			      uint16_t code, uint64_t value)
+{
+	struct chw_ev_ctrl ev = {
+		.op = CHW_EV_CTRL,
+		.code = htole16(code),
+		.cid = htole32(c->cid),
+		.value = htole64(value),
+	};
+
+	return nfw_ev_post(fw, &ev);
+}
+
 static bool nfw_post_ctrl(struct nfw *fw, struct nfw_conn *c, uint16_t code)
 {
 	struct chw_ev_ctrl ev = {
@@ -329,13 +342,24 @@ bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c)
 			return false;
 		c->ev_pending &= ~NFW_EV_PEER_FIN;
 	}
+	/* before a timeout, which reports the soft error */
+	if (c->ev_pending & NFW_EV_SOFT_ERR) {
+		if (!nfw_post_ctrl_val(fw, c, CHW_CC_SOFT_ERR, c->soft_err))
+			return false;
+		c->ev_pending &= ~NFW_EV_SOFT_ERR;
+	}
+	if (c->ev_pending & NFW_EV_PMTU) {
+		if (!nfw_post_ctrl_val(fw, c, CHW_CC_PMTU, c->mtu))
+			return false;
+		c->ev_pending &= ~NFW_EV_PMTU;
+	}
 	if (c->ev_pending & NFW_EV_RESET) {
 		if (!nfw_post_ctrl(fw, c, CHW_CC_RESET))
 			return false;
 		c->ev_pending &= ~NFW_EV_RESET;
 	}
 	if (c->ev_pending & NFW_EV_TIMEDOUT) {
-		if (!nfw_post_ctrl(fw, c, CHW_CC_TIMEDOUT))
+		if (!nfw_post_ctrl_val(fw, c, CHW_CC_TIMEDOUT, c->soft_err))
 			return false;
 		c->ev_pending &= ~NFW_EV_TIMEDOUT;
 	}
