@@ -187,9 +187,177 @@ void test_icmp_soft_error(void)
 	host_fini(&h);
 }
 
+/* ---- IPv6: packet-too-big and the flow label ---- */
+
+#define V6_L	"\xfd\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02"
+#define V6_P	"\xfd\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01"
+#define V6_R	"\xfd\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x09"
+#define LABEL	0x5a5a5u
+
+/* The connection of fw_conn_setup() over IPv6 with a flow label. */
+static uint32_t v6_setup(struct fw_host *h, uint32_t flowlabel)
+{
+	struct chw_cmd_handoff m = { .op = CHW_OP_HANDOFF };
+	struct chw_conn_state *st;
+	struct chw_send_range *r;
+	struct chw_msg ev;
+	uint32_t cid = CHW_CID_NONE;
+	uint64_t addr;
+
+	host_init(h, 16, 16, 64, 256);
+	CHECK(host_enable(h));
+	addr = host_alloc(h, 4096);
+	st = host_ptr(h, addr);
+	memset(st, 0, sizeof(*st));
+	st->version = htole16(CHW_STATE_VERSION);
+	st->hdr_len = htole16(sizeof(*st));
+	st->nr_send = htole16(1);
+	st->family = 6;
+	st->tcp_state = 1;
+	memcpy(st->local_mac, "\x52\x54\x00\x12\x34\x56", 6);
+	memcpy(st->peer_mac, "\x52\x54\x00\x00\x00\x01", 6);
+	st->mtu = htole16(1500);
+	st->mss = htole16(1500 - 40 - 20 - 12);
+	memcpy(st->local_addr, V6_L, 16);
+	memcpy(st->peer_addr, V6_P, 16);
+	st->local_port = htobe16(CONN_LPORT);
+	st->peer_port = htobe16(CONN_PPORT);
+	st->opt = CHW_OPT_SACK | CHW_OPT_TS | CHW_OPT_WSCALE;
+	st->snd_wscale = 7;
+	st->rcv_wscale = 7;
+	st->snd_una = htole32(CONN_SND_UNA);
+	st->snd_nxt = htole32(CONN_SND_UNA);
+	st->write_seq = htole32(CONN_SND_UNA + 8192);
+	st->snd_wnd = htole32(65536);
+	st->max_window = htole32(65536);
+	st->rcv_nxt = htole32(CONN_RCV_NXT);
+	st->rcv_wnd = htole32(65536);
+	st->rcv_wup = htole32(CONN_RCV_NXT);
+	st->copied_seq = htole32(CONN_RCV_NXT);
+	st->rcvbuf = htole32(1 << 20);
+	st->flowlabel = htole32(flowlabel);
+	r = (struct chw_send_range *)(st + 1);
+	r->addr = htole64(host_alloc(h, 8192));
+	r->len = htole32(8192);
+	m.state_len = htole16(sizeof(*st) + sizeof(*r));
+	m.state_addr = htole64(addr);
+	host_post_cmd(h, &m);
+	nfw_run(h->fw);
+	while (host_next_event(h, &ev))
+		if (ev.op == CHW_EV_DONE && ((struct chw_ev_done *)&ev)->status == 0)
+			cid = le32toh(ev.cid);
+	return cid;
+}
+
+static uint32_t frame_label(const uint8_t *f)
+{
+	return (uint32_t)(f[15] & 0xf) << 16 | f[16] << 8 | f[17];
+}
+
+/* A router's packet-too-big quoting our segment with sequence seq. */
+static size_t too_big_frame(uint8_t *f, uint32_t mtu, uint32_t seq)
+{
+	uint8_t *ip = f + 14, *icmp = ip + 40, *in = icmp + 8, *th = in + 40;
+	uint32_t len = 8 + 40 + 20, sum;
+
+	memset(f, 0, 14 + 40 + len);
+	memcpy(f, "\x52\x54\x00\x12\x34\x56\x52\x54\x00\x00\x00\x09\x86\xdd", 14);
+	ip[0] = 0x60;
+	nfw_put_be16(ip + 4, len);
+	ip[6] = NFW_IPPROTO_ICMPV6;
+	ip[7] = 64;
+	memcpy(ip + 8, V6_R, 16);
+	memcpy(ip + 24, V6_L, 16);
+	icmp[0] = 2;
+	nfw_put_be32(icmp + 4, mtu);
+	in[0] = 0x60;
+	nfw_put_be16(in + 4, 1440);
+	in[6] = NFW_IPPROTO_TCP;
+	in[7] = 64;
+	memcpy(in + 8, V6_L, 16);
+	memcpy(in + 24, V6_P, 16);
+	nfw_put_be16(th, CONN_LPORT);
+	nfw_put_be16(th + 2, CONN_PPORT);
+	nfw_put_be32(th + 4, seq);
+	nfw_put_be32(th + 12, 0x80100000);
+	sum = nfw_csum_add(0, ip + 8, 32) + NFW_IPPROTO_ICMPV6 + len;
+	sum = nfw_csum_add(sum, icmp, len);
+	nfw_put_be16(icmp + 2, ~nfw_csum_fold(sum));
+	return 14 + 40 + len;
+}
+
+/*
+ * The handoff's flow label on every segment; packet-too-big lowers the
+ * MSS (not below 1280); an RTO draws a new automatic label, a fixed
+ * label stays; RESTORE gives the label back.
+ */
+void test_icmpv6_too_big_flowlabel(void)
+{
+	struct fw_host h;
+	uint32_t cid = v6_setup(&h, LABEL | CHW_FLOWLABEL_REHASH);
+	struct nfw_conn *c = nfw_conn_by_cid(h.fw, cid);
+	uint64_t buf = host_alloc(&h, 4096);
+	struct chw_cmd_restore rm = {
+		.op = CHW_OP_RESTORE, .buf_len = htole16(4096),
+		.cid = htole32(cid), .buf_addr = htole64(buf),
+	};
+	struct chw_conn_state *st = host_ptr(&h, buf);
+	uint32_t i, una, mss = 1280 - 40 - 20 - 12, label;
+	bool same = true, fit = true;
+	uint8_t f[256];
+
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	fw_conn_events(&h);
+	CHECK(h.nframes > 1);
+	for (i = 0; i < h.nframes; i++)
+		same &= frame_label(h.frames[i]) == LABEL;
+	CHECK(same);
+	una = c->snd_una;
+	host_clear_frames(&h);
+	nfw_rx_frame(h.fw, f, too_big_frame(f, 1200, una));	/* < 1280 */
+	CHECK(c->mtu == 1500);
+	nfw_rx_frame(h.fw, f, too_big_frame(f, 1280, una));
+	CHECK(c->mtu == 1280 && c->mss == mss);
+	CHECK(ctrl_value(&h, CHW_CC_PMTU) == 1280);
+	CHECK(h.nframes > 0);
+	for (i = 0; i < h.nframes; i++)
+		fit &= h.frame_len[i] <= 14u + 1280;
+	CHECK(fit);
+	CHECK(nfw_stat(h.fw, CHW_STAT_ICMP_PMTU) == 1 &&
+	      nfw_stat(h.fw, CHW_STAT_ICMP_IGNORED) == 1);
+	/* an RTO: a new label, on every segment after it */
+	host_clear_frames(&h);
+	host_clock_advance(&h, 1500ULL * 1000000);
+	nfw_timer(h.fw);
+	fw_conn_events(&h);
+	CHECK(h.nframes > 0);
+	label = h.nframes ? frame_label(h.frames[0]) : LABEL;
+	CHECK(label != LABEL);
+	CHECK((c->flowlabel & CHW_FLOWLABEL_MASK) == label);
+	/* restore: the label last used */
+	host_post_cmd(&h, &rm);
+	fw_conn_events(&h);
+	CHECK(le32toh(st->flowlabel) == (label | CHW_FLOWLABEL_REHASH));
+	CHECK(le16toh(st->mtu) == 1280 && le16toh(st->mss) == mss);
+	host_fini(&h);
+
+	/* a label of the socket's own (no REHASH): an RTO keeps it */
+	cid = v6_setup(&h, LABEL);
+	fw_conn_events(&h);
+	host_clear_frames(&h);
+	host_clock_advance(&h, 1500ULL * 1000000);
+	nfw_timer(h.fw);
+	fw_conn_events(&h);
+	CHECK(h.nframes > 0 && frame_label(h.frames[0]) == LABEL);
+	host_fini(&h);
+}
+
 const struct fw_test fw_icmp_tests[] = {
 	{ "fw_icmp_frag_needed", test_icmp_frag_needed },
 	{ "fw_icmp_refused", test_icmp_refused },
 	{ "fw_icmp_soft_error", test_icmp_soft_error },
+	{ "fw_icmpv6_too_big_flowlabel", test_icmpv6_too_big_flowlabel },
 	{ NULL, NULL },
 };
