@@ -94,6 +94,8 @@ enum bp_counter {
 	BP_C_REF_BASE,
 	BP_C_FWD_PKTS = BP_C_REF_BASE + BP_REF_COUNT,	/* late packets */
 	BP_C_FWD_ICMP,
+	BP_C_FWD_REASM,		/* ... of them reassembled datagrams */
+	BP_C_PMTU,		/* path MTUs the NIC lowered, routed */
 	BP_C_FWD_DROPS,		/* could not be forwarded (counted, lost) */
 	BP_C_EV_BAD,		/* events refused: bad id, length, address */
 	BP_C_CMD_ERRORS,	/* posted commands the NIC refused */

@@ -10,6 +10,8 @@
  * it through bp_release_cb().  Every field of an event is checked first:
  * a bad one is counted and dropped, never applied.
  */
+#include <net/inet6_connection_sock.h>
+
 #include "bp.h"
 
 /*
@@ -72,7 +74,9 @@ static void bp_ctrl_apply(struct sock *sk, struct bp_conn *bc, u32 what)
 		}
 	}
 	if (what & (BP_DEF_RESET | BP_DEF_TIMEDOUT)) {
-		int err = (what & BP_DEF_TIMEDOUT) ? ETIMEDOUT :
+		/* as tcp_write_err(): an ICMP's soft error before ETIMEDOUT */
+		int err = (what & BP_DEF_TIMEDOUT) ?
+			  (READ_ONCE(sk->sk_err_soft) ?: ETIMEDOUT) :
 			  sk->sk_state == TCP_CLOSE_WAIT ? EPIPE : ECONNRESET;
 
 		bp_conn_error(sk, err);
@@ -121,6 +125,30 @@ static u32 bp_ctrl_bit(u16 code)
 	return 0;
 }
 
+/*
+ * The NIC lowered the path MTU after an ICMP: the route learns it, as
+ * tcp_v4_mtu_reduced() and tcp_v6_mtu_reduced() update it, so that the
+ * host's TCP sends with it after a restore (tcp_current_mss() syncs the
+ * MSS to the route's MTU) and other connections to the peer use it.
+ * While the user owns the socket the route is left alone (Linux defers
+ * to release_sock(); the restored TCP would learn it from the next
+ * ICMP instead).
+ */
+static bool bp_pmtu_lowered(struct sock *sk, struct bp_conn *bc, u64 mtu,
+			    bool now)
+{
+	if (mtu < 68 || mtu > 65535)
+		return false;
+	bp_count(BP_C_PMTU);
+	if (!now)
+		return true;
+	if (bc->tuple.family == 6)
+		inet6_csk_update_pmtu(sk, mtu);
+	else
+		inet_csk_update_pmtu(sk, mtu);
+	return true;
+}
+
 /* One event for bc, with the socket's spinlock held. */
 static bool bp_conn_event(struct sock *sk, struct bp_conn *bc,
 			  const struct chw_msg *ev)
@@ -154,8 +182,16 @@ static bool bp_conn_event(struct sock *sk, struct bp_conn *bc,
 			bc->def_acked += len;
 		return true;
 	case CHW_EV_CTRL:
-		if (le16_to_cpu(((const struct chw_ev_ctrl *)ev)->code) ==
-		    CHW_CC_SENT) {
+		switch (le16_to_cpu(((const struct chw_ev_ctrl *)ev)->code)) {
+		case CHW_CC_SOFT_ERR:
+			/* tcp_v4_err() keeps it even while the user owns */
+			if (len > MAX_ERRNO)
+				return false;
+			WRITE_ONCE(sk->sk_err_soft, (int)len);
+			return true;
+		case CHW_CC_PMTU:
+			return bp_pmtu_lowered(sk, bc, len, now);
+		case CHW_CC_SENT:
 			if (len > bc->tx_written)
 				return false;
 			bp_count(BP_C_SENT_REPORTS);

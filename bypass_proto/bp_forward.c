@@ -400,7 +400,7 @@ static unsigned int bp_nf_ipv4(void *priv, struct sk_buff *skb,
 	bool icmp = false;
 
 	if (!atomic_read(&bp_nr_offloaded) || ip_is_fragment(iph))
-		return NF_ACCEPT;
+		return NF_ACCEPT;	/* see bp_nf_ipv4_reasm() */
 	if (iph->protocol == IPPROTO_TCP) {
 		struct tcphdr _th;
 		const struct tcphdr *th;
@@ -431,6 +431,29 @@ static unsigned int bp_nf_ipv4(void *priv, struct sk_buff *skb,
 	}
 
 	return bp_nf_steal(&t, skb, icmp, iph->ihl * 4, htons(ETH_P_IP), state);
+}
+
+/*
+ * IPv4 fragments pass the hook above (it cannot tell whose they are) and
+ * ip_local_deliver() reassembles them before LOCAL_IN: here the datagram
+ * is whole, and if it is an offloaded connection's segment (or an ICMP
+ * error quoting one) it goes to the NIC like any late packet, not to the
+ * quiesced host TCP.  The NIC takes it as it is, larger than the MTU:
+ * its TCP has no limit of segment size on receive (Linux's does not
+ * either; GRO hands it such segments all the time), so forwarding the
+ * datagram whole is exact, where cutting it again would invent segment
+ * boundaries the peer never sent.  Only reassembled datagrams
+ * (frag_max_size set by ip_frag_reasm()) are looked at.
+ */
+static unsigned int bp_nf_ipv4_reasm(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	if (!IPCB(skb)->frag_max_size || !atomic_read(&bp_nr_offloaded))
+		return NF_ACCEPT;
+	if (bp_nf_ipv4(priv, skb, state) != NF_STOLEN)
+		return NF_ACCEPT;
+	bp_count(BP_C_FWD_REASM);
+	return NF_STOLEN;
 }
 
 static unsigned int bp_nf_ipv6(void *priv, struct sk_buff *skb,
@@ -487,6 +510,12 @@ static const struct nf_hook_ops bp_nf_ops[] = {
 		.hooknum = NF_INET_PRE_ROUTING,
 		/* before conntrack: the host never tracks what it won't see */
 		.priority = NF_IP_PRI_RAW_BEFORE_DEFRAG,
+	},
+	{
+		.hook = bp_nf_ipv4_reasm,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_IN,
+		.priority = NF_IP_PRI_FIRST,
 	},
 	{
 		.hook = bp_nf_ipv6,

@@ -194,6 +194,39 @@ static int bp_take_recvq(struct sock *sk, struct bp_conn *bc, u32 bytes)
 	return copied == bytes ? 0 : -EINVAL;
 }
 
+/*
+ * The flow label the host's TCP puts in the connection's segments, as
+ * ip6_xmit() makes it (ip6_make_flowlabel()): the socket's own label
+ * (np->flow_label), or the automatic one, the socket's transmit hash
+ * (sk_txhash, which the skb's hash is) rotated; CHW_FLOWLABEL_REHASH when
+ * Linux would draw a new hash at a retransmission timeout
+ * (sk_rethink_txhash()).  0 for IPv4 and v4-mapped connections.
+ */
+static u32 bp_flowlabel(const struct sock *sk)
+{
+	const struct ipv6_pinfo *np = inet6_sk(sk);
+	const struct net *net = sock_net(sk);
+	int mode = net->ipv6.sysctl.auto_flowlabels;
+	u32 label, hash = READ_ONCE(sk->sk_txhash);
+	bool autolabel;
+
+	if (bp_is_v4(sk) || !np)
+		return 0;
+	label = be32_to_cpu(np->flow_label) & CHW_FLOWLABEL_MASK;
+	autolabel = np->autoflowlabel_set ? np->autoflowlabel :
+		    (mode == IP6_AUTO_FLOW_LABEL_OPTOUT ||
+		     mode == IP6_AUTO_FLOW_LABEL_FORCED);
+	if (label || mode == IP6_AUTO_FLOW_LABEL_OFF ||
+	    (!autolabel && mode != IP6_AUTO_FLOW_LABEL_FORCED) || !hash)
+		return label;
+	label = rol32(hash, 16) & CHW_FLOWLABEL_MASK;
+	if (net->ipv6.sysctl.flowlabel_state_ranges)
+		label |= be32_to_cpu(IPV6_FLOWLABEL_STATELESS_FLAG);
+	if (READ_ONCE(sk->sk_txrehash) == SOCK_TXREHASH_ENABLED)
+		label |= CHW_FLOWLABEL_REHASH;
+	return label;
+}
+
 static void bp_fill_state(struct sock *sk, struct bp_conn *bc,
 			  struct chw_conn_state *st, u16 mtu, u32 sndq)
 {
@@ -245,6 +278,7 @@ static void bp_fill_state(struct sock *sk, struct bp_conn *bc,
 	if (tp->nonagle & TCP_NAGLE_OFF)
 		st->opt |= CHW_OPT_NODELAY;
 	bp_opt_route_bits(sk, &st->tos, &st->ttl);
+	st->flowlabel = cpu_to_le32(bp_flowlabel(sk));
 
 	st->snd_una = cpu_to_le32(tp->snd_una);
 	st->snd_nxt = cpu_to_le32(tp->snd_nxt);

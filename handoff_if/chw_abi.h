@@ -59,7 +59,8 @@
 
 #define CHW_ID_MAGIC		0x4e434843	/* "CHCN" read as bytes */
 #define CHW_ABI_MAJOR		1
-#define CHW_ABI_MINOR		0
+#define CHW_ABI_MINOR		1	/* 1.1: flowlabel, ICMP counters, PMTU and
+					 * SOFT_ERR events */
 #define CHW_ABI_VERSION		((CHW_ABI_MAJOR << 16) | CHW_ABI_MINOR)
 
 #define CHW_FEAT_CSUM		(1u << 0)	/* TX checksum, RX verification */
@@ -152,6 +153,11 @@ enum chw_stat {
 	CHW_STAT_TCP_NO_BUF,		/* offloaded bytes dropped: no POST */
 	CHW_STAT_TCP_OOO,		/* offloaded segments held out of order */
 	CHW_STAT_TCP_REXMT,		/* offloaded segments retransmitted */
+	/* ICMP errors quoting an offloaded connection (1.1) */
+	CHW_STAT_ICMP_PMTU,		/* frag-needed/too-big: MSS lowered */
+	CHW_STAT_ICMP_SOFT,		/* other errors: kept as soft error */
+	CHW_STAT_ICMP_IGNORED,		/* valid, but Linux would ignore it */
+	CHW_STAT_ICMP_BAD,		/* refused: lengths, checksum, tuple */
 	CHW_STAT_COUNT
 };
 
@@ -361,13 +367,31 @@ enum chw_ctrl {
 	CHW_CC_PEER_FIN = 0x81,	/* EOF for the reader */
 	CHW_CC_RESET = 0x82,	/* peer reset: ECONNRESET */
 	CHW_CC_FREED = 0x83,	/* the NIC freed the connection */
-	CHW_CC_TIMEDOUT = 0x84,	/* retransmissions gave up */
+	/*
+	 * Retransmissions, probes or keepalives gave up.  value: the NIC's
+	 * last soft error (below), 0 none; the OS reports its socket's
+	 * soft error if it has one, else ETIMEDOUT, as tcp_write_err().
+	 */
+	CHW_CC_TIMEDOUT = 0x84,
+	/*
+	 * (1.1) An ICMP frag-needed or packet-too-big lowered the path MTU:
+	 * value is the MTU the NIC now sends with.  The OS records it in
+	 * its route (as tcp_v4_mtu_reduced() does) so that the host's TCP
+	 * uses it after a restore.
+	 */
+	CHW_CC_PMTU = 0x85,
+	/*
+	 * (1.1) The connection's soft error changed (Linux's sk_err_soft):
+	 * value is a Linux errno an ICMP error gave (EHOSTUNREACH ...), or
+	 * 0 when an acceptable ACK cleared it.
+	 */
+	CHW_CC_SOFT_ERR = 0x86,
 	/*
 	 * value: bytes of the send queue sent at least once, counted from
 	 * the handoff as CHW_EV_ACK's lengths are (our FIN not included);
 	 * only while CHW_CC_NOTSENT_LOWAT is set
 	 */
-	CHW_CC_SENT = 0x85,
+	CHW_CC_SENT = 0x87,
 };
 
 #define CHW_FIN_TIMEOUT_DEFAULT	60000		/* Linux's tcp_fin_timeout */
@@ -632,7 +656,17 @@ struct chw_conn_state {
 	/* buffers */
 	__le32 sndbuf;		/* bytes the OS lets the send queue hold */
 	__le32 rcvbuf;		/* bytes of receive buffer */
-	__le32 rsvd2;
+	/*
+	 * (1.1, was reserved) IPv6: the flow label of every segment the
+	 * connection sends, CHW_FLOWLABEL_MASK, as the host's TCP put it
+	 * in its segments (np->flow_label, or the automatic label from
+	 * sk_txhash, ip6_make_flowlabel()); CHW_FLOWLABEL_REHASH if it is
+	 * the automatic one and the socket allows rehashing, so that, as
+	 * in Linux, every retransmission timeout draws a new one
+	 * (sk_rethink_txhash()).  0 for IPv4.  On restore, the label the
+	 * NIC last used.
+	 */
+	__le32 flowlabel;
 };
 CHW_STATIC_ASSERT(sizeof(struct chw_conn_state) == 160, "conn state size");
 
@@ -642,6 +676,9 @@ CHW_STATIC_ASSERT(sizeof(struct chw_conn_state) == 160, "conn state size");
 #define CHW_OPT_FIN_SENT	(1u << 3)	/* our FIN is at write_seq */
 #define CHW_OPT_FIN_RCVD	(1u << 4)	/* peer's FIN at rcv_nxt - 1 */
 #define CHW_OPT_NODELAY		(1u << 5)
+
+#define CHW_FLOWLABEL_MASK	0x000fffffu
+#define CHW_FLOWLABEL_REHASH	(1u << 31)
 
 /* One contiguous piece of the send queue, in host memory. */
 struct chw_send_range {

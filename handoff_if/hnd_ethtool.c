@@ -36,6 +36,10 @@ static const char hnd_dev_stats_desc[][ETH_GSTRING_LEN] = {
 	"dev_tcp_rx_no_buf",
 	"dev_tcp_rx_ooo",
 	"dev_tcp_rexmt",
+	"dev_icmp_pmtu",
+	"dev_icmp_soft",
+	"dev_icmp_ignored",
+	"dev_icmp_bad",
 };
 static_assert(ARRAY_SIZE(hnd_dev_stats_desc) == CHW_STAT_COUNT);
 

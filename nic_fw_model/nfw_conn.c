@@ -341,13 +341,24 @@ bool nfw_conn_flush_one(struct nfw *fw, struct nfw_conn *c)
 			return false;
 		c->ev_pending &= ~NFW_EV_PEER_FIN;
 	}
+	/* before a timeout, which reports the soft error */
+	if (c->ev_pending & NFW_EV_SOFT_ERR) {
+		if (!nfw_post_ctrl_value(fw, c, CHW_CC_SOFT_ERR, c->soft_err))
+			return false;
+		c->ev_pending &= ~NFW_EV_SOFT_ERR;
+	}
+	if (c->ev_pending & NFW_EV_PMTU) {
+		if (!nfw_post_ctrl_value(fw, c, CHW_CC_PMTU, c->mtu))
+			return false;
+		c->ev_pending &= ~NFW_EV_PMTU;
+	}
 	if (c->ev_pending & NFW_EV_RESET) {
 		if (!nfw_post_ctrl(fw, c, CHW_CC_RESET))
 			return false;
 		c->ev_pending &= ~NFW_EV_RESET;
 	}
 	if (c->ev_pending & NFW_EV_TIMEDOUT) {
-		if (!nfw_post_ctrl(fw, c, CHW_CC_TIMEDOUT))
+		if (!nfw_post_ctrl_value(fw, c, CHW_CC_TIMEDOUT, c->soft_err))
 			return false;
 		c->ev_pending &= ~NFW_EV_TIMEDOUT;
 	}

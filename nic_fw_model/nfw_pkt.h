@@ -16,6 +16,8 @@
 #define NFW_ETH_P_8021Q		0x8100
 #define NFW_IPPROTO_TCP		6
 #define NFW_IPPROTO_UDP		17
+#define NFW_IPPROTO_ICMP	1
+#define NFW_IPPROTO_ICMPV6	58
 
 #define NFW_TCP_FIN		0x01
 #define NFW_TCP_SYN		0x02
@@ -107,7 +109,8 @@ static inline int nfw_pkt_parse(struct nfw_pkt *pkt, const uint8_t *frame,
 		pkt->proto = ip6[6];
 		/* extension headers: not parsed, so not trusted */
 		pkt->frag = pkt->proto != NFW_IPPROTO_TCP &&
-			    pkt->proto != NFW_IPPROTO_UDP;
+			    pkt->proto != NFW_IPPROTO_UDP &&
+			    pkt->proto != NFW_IPPROTO_ICMPV6;
 		pkt->l4_off = off + 40;
 		pkt->l3_end = off + 40 + plen;
 		return 0;

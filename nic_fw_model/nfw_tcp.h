@@ -72,6 +72,9 @@ enum nfw_tcp_state {
 #define NFW_CF_MORE		(1u << 11)	/* this SEND's round: as corked */
 #define NFW_CF_URGENT		(1u << 12)	/* URG seen: take no new data */
 #define NFW_CF_WAKEUP		(1u << 13)	/* probe timer: send a held tail */
+#define NFW_CF_PMTU_LOCKED	(1u << 14)	/* path MTU clamped to the
+						 * minimum: no DF (Linux's
+						 * locked route MTU) */
 #define NFW_CF_PRESSURE_ASKED	(1u << 15)	/* restore asked: memory short */
 
 /* Pending news for the OS, flushed to the event ring in this order. */
@@ -82,7 +85,9 @@ enum nfw_tcp_state {
 #define NFW_EV_TIMEDOUT		(1u << 4)
 #define NFW_EV_FREED		(1u << 5)
 #define NFW_EV_RESTORE		(1u << 6)	/* ask the OS to take it back */
-#define NFW_EV_SENT		(1u << 7)	/* CHW_CC_SENT: sent_reported */
+#define NFW_EV_PMTU		(1u << 7)	/* the path MTU went down */
+#define NFW_EV_SOFT_ERR		(1u << 8)	/* soft_err changed */
+#define NFW_EV_SENT		(1u << 9)	/* CHW_CC_SENT: sent_reported */
 
 /* A piece of the send queue in host memory. */
 struct nfw_send_pair {
@@ -224,6 +229,9 @@ struct nfw_conn {
 	uint32_t cid;			/* slot | generation << slot bits */
 	struct nfw_conn *hnext;		/* 4-tuple hash chain */
 	uint8_t v6;
+	uint8_t soft_err;		/* Linux errno an ICMP error left
+					 * (sk_err_soft), 0 none */
+	uint32_t flowlabel;		/* IPv6: CHW_FLOWLABEL_* */
 	uint8_t tos;
 	uint8_t ttl;
 	uint16_t ip_id;
@@ -306,6 +314,21 @@ void nfw_conn_close(struct nfw *fw, struct nfw_conn *c, uint32_t why);
 /* nfw_tcp_input.c */
 bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len);
 bool nfw_tcp_fin_wait2_orphan(struct nfw *fw, struct nfw_conn *c);
+
+/* nfw_tcp_icmp.c */
+bool nfw_tcp_icmp(struct nfw *fw, const struct nfw_pkt *pkt);
+void nfw_tcp_rehash_flowlabel(struct nfw *fw, struct nfw_conn *c);
+/*
+ * An acceptable ACK arrived: something worked, so the soft error is
+ * forgotten, as Linux's tcp_ack() clears sk_err_soft.
+ */
+static inline void nfw_tcp_soft_err_ack(struct nfw *fw, struct nfw_conn *c)
+{
+	if (__builtin_expect(c->soft_err != 0, 0)) {
+		c->soft_err = 0;
+		nfw_conn_news(fw, c, NFW_EV_SOFT_ERR);
+	}
+}
 
 /* nfw_tcp_output.c */
 void nfw_tcp_output(struct nfw *fw, struct nfw_conn *c);

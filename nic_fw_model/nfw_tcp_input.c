@@ -457,6 +457,8 @@ static bool nfw_tcp_ack(struct nfw *fw, struct nfw_conn *c,
 		nfw_challenge_ack(fw, c);	/* RFC 5961 section 5 */
 		return true;
 	}
+	if (SEQ_GEQ(s->ack, c->snd_una))
+		nfw_tcp_soft_err_ack(fw, c);
 
 	sack_news = nfw_sack_on(c) && s->nsack &&
 		    nfw_sack_update(c, s->sack, s->nsack);
@@ -686,6 +688,7 @@ static bool nfw_tcp_predicted(struct nfw *fw, struct nfw_conn *c,
 		c->ts_recent = s->tsval;
 		c->ts_recent_ms = fw->now_ms ? fw->now_ms : 1;
 	}
+	nfw_tcp_soft_err_ack(fw, c);
 	if (s->len) {
 		nfw_tcp_data_seen(fw, c);
 		c->dupacks = 0;
@@ -827,8 +830,13 @@ bool nfw_tcp_rx(struct nfw *fw, const uint8_t *frame, size_t len)
 
 	if (fw->nfree == fw->cfg.max_conns)
 		return false;		/* nothing offloaded */
-	if (nfw_pkt_parse(&pkt, frame, len) < 0 || pkt.frag ||
-	    pkt.proto != NFW_IPPROTO_TCP || pkt.l4_off + 20u > pkt.l3_end)
+	if (nfw_pkt_parse(&pkt, frame, len) < 0 || pkt.frag)
+		return false;
+	if (__builtin_expect(pkt.proto != NFW_IPPROTO_TCP, 0))
+		return (pkt.proto == NFW_IPPROTO_ICMP ||
+			pkt.proto == NFW_IPPROTO_ICMPV6) &&
+		       nfw_tcp_icmp(fw, &pkt);
+	if (pkt.l4_off + 20u > pkt.l3_end)
 		return false;
 	c = nfw_tcp_find(fw, &pkt);
 	if (!c)

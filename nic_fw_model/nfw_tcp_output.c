@@ -242,7 +242,10 @@ static void nfw_tcp_hdr_build(struct nfw_conn *c)
 	nfw_put_be16(f + 12, c->v6 ? NFW_ETH_P_IPV6 : NFW_ETH_P_IP);
 	if (c->v6) {
 		ip[0] = 0x60 | c->tos >> 4;
-		ip[1] = (uint8_t)(c->tos << 4);
+		ip[1] = (uint8_t)(c->tos << 4) |
+			((c->flowlabel >> 16) & 0xf);
+		ip[2] = (uint8_t)(c->flowlabel >> 8);
+		ip[3] = (uint8_t)c->flowlabel;
 		ip[6] = NFW_IPPROTO_TCP;
 		ip[7] = c->ttl;
 		memcpy(ip + 8, c->laddr, 16);
@@ -254,7 +257,9 @@ static void nfw_tcp_hdr_build(struct nfw_conn *c)
 	}
 	ip[0] = 0x45;
 	ip[1] = c->tos;
-	nfw_put_be16(ip + 6, 0x4000);	/* DF: PMTU discovery */
+	/* DF: PMTU discovery, unless the path MTU is locked at the minimum */
+	if (!(c->flags & NFW_CF_PMTU_LOCKED))
+		nfw_put_be16(ip + 6, 0x4000);
 	ip[8] = c->ttl;
 	ip[9] = NFW_IPPROTO_TCP;
 	memcpy(ip + 12, c->laddr, 4);

@@ -55,7 +55,8 @@ static int nfw_state_check(const struct chw_conn_state *st)
 	if ((st->family != 4 && st->family != 6) ||
 	    !nfw_state_ok(st->tcp_state) || !nfw_fin_ok(st->tcp_state, st->opt))
 		return CHW_ST_BAD_STATE;
-	if (mtu < (st->family == 6 ? 1280 : 576) || mtu > 9216 ||
+	/* IPv4: down to Linux's min_pmtu, where an ICMP may take a route */
+	if (mtu < (st->family == 6 ? 1280 : 552) || mtu > 9216 ||
 	    mss < 64 || mss > mtu - 40 ||
 	    st->snd_wscale > 14 || st->rcv_wscale > 14 ||
 	    !st->local_port || !st->peer_port)
@@ -172,6 +173,9 @@ int nfw_tcp_import(struct nfw *fw, uint64_t addr, uint32_t len,
 	c->mss = le16toh(st.mss);
 	c->tos = st.tos;
 	c->ttl = st.ttl ? st.ttl : 64;
+	/* the host TCP's label, kept: a handoff changes nothing on the wire */
+	c->flowlabel = c->v6 ? le32toh(st.flowlabel) &
+			       (CHW_FLOWLABEL_MASK | CHW_FLOWLABEL_REHASH) : 0;
 	c->state = st.tcp_state;
 	if (st.opt & CHW_OPT_SACK)
 		c->flags |= NFW_CF_SACK;
@@ -315,6 +319,7 @@ int nfw_tcp_export(struct nfw *fw, struct nfw_conn *c, uint64_t addr,
 				  c->ssthresh / c->mss);
 	st.sndbuf = 0;
 	st.rcvbuf = htole32(c->rcvbuf);
+	st.flowlabel = htole32(c->flowlabel);
 
 	if (fw->ops.dma_write(fw->opaque, addr, &st, sizeof(st))) {
 		nfw_dma_error(fw, addr, sizeof(st), "restore");

@@ -47,6 +47,9 @@ static void nfw_timer_rexmt(struct nfw *fw, struct nfw_conn *c)
 		nfw_timer_give_up(fw, c);
 		return;
 	}
+	/* an automatic flow label is drawn anew (sk_rethink_txhash()) */
+	if (c->flowlabel & CHW_FLOWLABEL_REHASH)
+		nfw_tcp_rehash_flowlabel(fw, c);
 	/* RFC 5681 (7): one segment, and half the flight as threshold */
 	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
 	c->cwnd = c->mss;

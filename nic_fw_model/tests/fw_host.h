@@ -62,6 +62,7 @@ struct fw_test {
 	void (*fn)(void);
 };
 extern const struct fw_test fw_pressure_tests[];	/* fw_pressure.c */
+extern const struct fw_test fw_icmp_tests[];	/* fw_tcp_icmp.c */
 
 /* KTAP-style checks: a failed check fails the current test. */
 extern int test_failed;

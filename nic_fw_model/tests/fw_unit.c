@@ -615,7 +615,8 @@ static const struct fw_test tests[] = {
 	{ NULL, NULL },
 };
 
-static const struct fw_test *const tables[] = { tests, fw_pressure_tests };
+static const struct fw_test *const tables[] = { tests, fw_pressure_tests,
+						 fw_icmp_tests };
 
 int main(void)
 {
