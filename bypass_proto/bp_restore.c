@@ -174,6 +174,22 @@ static u32 bp_data_una(const struct chw_conn_state *st)
 }
 
 /* TCP's sequence space, windows, clocks and estimators: the NIC's. */
+/*
+ * IPv6: the automatic flow label the NIC last used (it draws a new one
+ * at each RTO, as sk_rethink_txhash() does) goes on: the host's TCP
+ * makes it from sk_txhash (rol32(hash, 16), ip6_make_flowlabel()), so
+ * the hash is set to give it back.  Left alone if it already does.
+ */
+static void bp_load_flowlabel(struct sock *sk, u32 flowlabel)
+{
+	u32 label = flowlabel & CHW_FLOWLABEL_MASK;
+	u32 mine = rol32(READ_ONCE(sk->sk_txhash), 16) & CHW_FLOWLABEL_MASK;
+	u32 cmp = CHW_FLOWLABEL_MASK & ~be32_to_cpu(IPV6_FLOWLABEL_STATELESS_FLAG);
+
+	if ((flowlabel & CHW_FLOWLABEL_REHASH) && ((label ^ mine) & cmp))
+		WRITE_ONCE(sk->sk_txhash, ror32(label, 16));
+}
+
 static void bp_load_state(struct sock *sk, const struct chw_conn_state *st,
 			  u32 unread)
 {
@@ -186,6 +202,8 @@ static void bp_load_state(struct sock *sk, const struct chw_conn_state *st,
 	u32 srtt = le32_to_cpu(st->srtt_us);
 
 	/* data is queued again below, advancing these to the NIC's */
+	if (st->family == 6)
+		bp_load_flowlabel(sk, le32_to_cpu(st->flowlabel));
 	tp->snd_una = snd_una;
 	tp->snd_nxt = snd_una;
 	tp->write_seq = snd_una;
