@@ -8,9 +8,11 @@ bp_defaults
 dmesg_mark
 limit=$(hnd_debugfs)/conn_limit
 # a slow offloaded connection keeps one slot busy throughout
+ok0=$(hp_stat handoff_ok)
 PEER_XFER_OPTS="--rate 150000" serve_xfer duplex 5500 600000 50 >/tmp/slow 2>&1 &
 spid=$!
-sleep 1
+wait_for "[ \$(( \$(hp_stat handoff_ok) - $ok0 )) -ge 1 ]" 30 ||
+	{ cat /tmp/slow; fail "the slow connection was not offloaded"; }
 echo 1 >$limit
 nic0=$(hp_stat refused_nic); slot0=$(hp_stat refused_no_slot)
 serve_xfer duplex 5501 1000000 51
