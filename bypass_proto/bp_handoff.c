@@ -13,6 +13,7 @@
  * simply stays on the host stack.
  */
 #include <linux/delay.h>
+#include <linux/kmemleak.h>
 #include <net/ip6_route.h>
 #include <net/route.h>
 
@@ -536,8 +537,10 @@ static int bp_handoff_locked(struct sock *sk, struct bp_conn *bc)
 
 	WRITE_ONCE(bc->handing_off, true);
 	why = bp_ask_nic(bc, st, len);
-	if (why == BP_REF_TIMEOUT)
-		return why;	/* the NIC may still read st: leave it */
+	if (why == BP_REF_TIMEOUT) {
+		kmemleak_not_leak(st);	/* the NIC may still read it: left */
+		return why;
+	}
 	kfree(st);
 	if (why != BP_REF_COUNT)
 		return why;

@@ -18,6 +18,7 @@
  * listener taken out of the hash by connect(AF_UNSPEC) keeps our ops; do
  * not unload under one of those.)
  */
+#include <linux/kmemleak.h>
 #include <linux/kprobes.h>
 #include <net/inet_common.h>
 #include <net/transp_v6.h>
@@ -329,6 +330,8 @@ void bp_intercept_stop(void)
 	bp_listeners_each(bp_listener_release);
 	/* see bp_ops4: kernel code only, and kept (a few hundred bytes) */
 	bp_ops_restore(bp_ops4, &inet_stream_ops);
+	kmemleak_not_leak(bp_ops4);
+	kmemleak_not_leak(bp_ops6);
 	spin_lock(&bp_ops_lock);
 	if (bp_base6)
 		bp_ops_restore(bp_ops6, bp_base6);

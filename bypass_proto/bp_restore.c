@@ -21,6 +21,7 @@
  * operation wake to find their socket TCP's again and restart their call
  * (bp_proto.c), so they never sleep in module code that may be unloading.
  */
+#include <linux/kmemleak.h>
 #include <linux/uio.h>
 
 #include "bp.h"
@@ -459,8 +460,10 @@ static int bp_restore_conn(struct sock *sk, struct bp_conn *bc, bool *tw)
 		 * The NIC may answer later (freeing the connection and
 		 * perhaps its id for another) or never (hung): the state is
 		 * lost to us either way.  End the connection and never name
-		 * that id again; st may still be written, it is the NIC's.
+		 * that id again; st may still be written, it is the NIC's
+		 * (left, and so told to kmemleak).
 		 */
+		kmemleak_not_leak(st);
 		bp_count(BP_C_RESTORE_FAILED);
 		bp_conn_error(sk, ECONNRESET);
 		bp_nic_freed(sk, bc);

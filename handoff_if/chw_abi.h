@@ -59,8 +59,8 @@
 
 #define CHW_ID_MAGIC		0x4e434843	/* "CHCN" read as bytes */
 #define CHW_ABI_MAJOR		1
-#define CHW_ABI_MINOR		1	/* 1.1: flowlabel, ICMP counters, PMTU and
-					 * SOFT_ERR events */
+/* 1.1: flowlabel, ICMP counters, PMTU, SOFT_ERR and SENT events */
+#define CHW_ABI_MINOR		1
 #define CHW_ABI_VERSION		((CHW_ABI_MAJOR << 16) | CHW_ABI_MINOR)
 
 #define CHW_FEAT_CSUM		(1u << 0)	/* TX checksum, RX verification */
